@@ -1,0 +1,21 @@
+"""dyngrad's engine: tensors that record a dynamic graph, and reverse-mode backward.
+
+    import autograd as ag
+    x = ag.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad   # array([2., 4., 6.], dtype=float32)
+"""
+# tensor first: it imports the ops, which import Function, which needs Tensor defined.
+from .tensor import Tensor  # isort: skip
+from .engine import backward, topological_order, unbroadcast
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .ops.elementwise import (abs, add, astype, clip, div, exp, leaky_relu, log, maximum, minimum, mul,
+                              neg, pow, relu, sigmoid, sqrt, sub, tanh, where)
+from .ops.linalg import linear, matmul
+from .ops.reduce import max, mean, min, sum
+from .ops.shape import (broadcast_to, concatenate, flatten, getitem, pad, permute, reshape, stack,
+                        transpose)
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""The engine's ops, one module per family of backward rules.
+
+elementwise  arithmetic, unary functions, activations, where
+reduce       sum, mean, max, min
+shape        reshape, transpose, indexing, pad, concatenate, stack, broadcast_to
+linalg       matmul, linear
+"""

@@ -1,0 +1,431 @@
+"""Elementwise ops: y_i = f(x_i) or y_i = f(a_i, b_i) with NumPy broadcasting.
+
+Each backward returns dL/dinput at the broadcast shape; the engine sums it back to each
+input's shape (`engine.unbroadcast`). Notation: g = dL/dy.
+"""
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+
+# ----- operands ---------------------------------------------------------------------
+
+
+def _constant(value, dtype):
+    """A non-Tensor operand, in the dtype of the Tensor it meets when that is floating.
+
+    Plain Python numbers stay as they are: NumPy's weak scalar typing already keeps
+    float32 float32. NumPy scalars and arrays are cast, so float32 never turns float64.
+    """
+    if type(value) in (int, float, bool):
+        return value
+    array = xp.asarray(value)
+    if dtype.kind == "f" and array.dtype != dtype:
+        array = array.astype(dtype)
+    return array
+
+
+def operands(a, b, op_name):
+    """Bring a binary op's operands (Tensors or constants) to one dtype."""
+    if isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            return a, _constant(b, a.data.dtype)
+        if a.data.dtype == b.data.dtype:
+            return a, b
+        float_a, float_b = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+        if float_a and float_b:
+            raise TypeError(
+                f"{op_name}: dtype mismatch {a.dtype} vs {b.dtype}; convert one with .astype() "
+                "(dyngrad never promotes float32 to float64 silently)")
+        if float_a:
+            return a, b.data.astype(a.data.dtype)
+        if float_b:
+            return a.data.astype(b.data.dtype), b
+        return a, b
+    if isinstance(b, Tensor):
+        return _constant(a, b.data.dtype), b
+    raise TypeError(f"{op_name}: expected at least one Tensor operand, got {type(a).__name__} "
+                    f"and {type(b).__name__}")
+
+
+# ----- binary arithmetic ------------------------------------------------------------
+
+
+class Add(Function):
+    """y = a + b;  dL/da = g,  dL/db = g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    """y = a - b;  dL/da = g,  dL/db = -g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    """y = a * b;  dL/da = g * b,  dL/db = g * a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
+
+
+class Div(Function):
+    """y = a / b;  dL/da = g / b,  dL/db = -g * a / b^2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad / b
+        return grad_a, (-grad_a * a / b if ctx.needs_input_grad[1] else None)
+
+
+class Pow(Function):
+    """y = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * y * ln(a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a ** b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad * b * a ** (b - 1) if need_a else None
+        grad_b = grad * y * xp.log(a) if need_b else None
+        return grad_a, grad_b
+
+
+class Maximum(Function):
+    """y = max(a, b);  g goes to the larger input, split evenly on ties (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a > b) + 0.5 * (a == b)
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
+
+
+class Minimum(Function):
+    """y = min(a, b);  g goes to the smaller input, split evenly on ties (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a < b) + 0.5 * (a == b)
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
+
+
+class Where(Function):
+    """y = a where condition else b;  dL/da = g * condition,  dL/db = g * (not condition)."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        return xp.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        zero = xp.zeros((), dtype=grad.dtype)
+        _, need_a, need_b = ctx.needs_input_grad
+        return (None,
+                xp.where(condition, grad, zero) if need_a else None,
+                xp.where(condition, zero, grad) if need_b else None)
+
+
+# ----- unary ------------------------------------------------------------------------
+
+
+class Neg(Function):
+    """y = -x;  dL/dx = -g."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    """y = e^x;  dL/dx = g * y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y
+
+
+class Log(Function):
+    """y = ln x;  dL/dx = g / x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dL/dx = g / (2 y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad / (2 * y)
+
+
+class Abs(Function):
+    """y = |x|;  dL/dx = g * sign(x) (0 at x = 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * xp.sign(x)
+
+
+class Clip(Function):
+    """y = min(max(x, low), high);  dL/dx = g where low <= x <= high, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, low, high):
+        inside = xp.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        ctx.save_for_backward(inside)
+        return xp.clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inside,) = ctx.saved_tensors
+        return grad * inside, None, None
+
+
+class ReLU(Function):
+    """y = max(x, 0);  dL/dx = g * [x > 0]."""
+
+    @staticmethod
+    def forward(ctx, x):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        return x * positive
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return grad * positive
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else s x;  dL/dx = g if x > 0 else s g."""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        positive = x > 0
+        ctx.save_for_backward(positive)
+        ctx.negative_slope = negative_slope
+        return xp.where(positive, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return xp.where(positive, grad, grad * ctx.negative_slope), None
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e^-x);  dL/dx = g * y * (1 - y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 0.5 * (1 + xp.tanh(0.5 * x))  # the tanh form never overflows
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+
+class Tanh(Function):
+    """y = tanh x;  dL/dx = g * (1 - y^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = xp.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * (1 - y * y)
+
+
+class Astype(Function):
+    """y = x converted to `dtype`;  dL/dx = g converted back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.input_dtype), None
+
+
+# ----- public functions -------------------------------------------------------------
+
+
+def add(a, b):
+    return Add.apply(*operands(a, b, "add"))
+
+
+def sub(a, b):
+    return Sub.apply(*operands(a, b, "sub"))
+
+
+def mul(a, b):
+    return Mul.apply(*operands(a, b, "mul"))
+
+
+def div(a, b):
+    return Div.apply(*operands(a, b, "div"))
+
+
+def pow(a, b):
+    return Pow.apply(*operands(a, b, "pow"))
+
+
+def maximum(a, b):
+    return Maximum.apply(*operands(a, b, "maximum"))
+
+
+def minimum(a, b):
+    return Minimum.apply(*operands(a, b, "minimum"))
+
+
+def where(condition, a, b):
+    """Elements of `a` where `condition` holds, else of `b` (condition is not differentiated)."""
+    condition = xp.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        return Tensor(xp.where(condition, a, b))
+    return Where.apply(condition, *operands(a, b, "where"))
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+def exp(x):
+    return Exp.apply(x)
+
+
+def log(x):
+    return Log.apply(x)
+
+
+def sqrt(x):
+    return Sqrt.apply(x)
+
+
+def abs(x):
+    return Abs.apply(x)
+
+
+def clip(x, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clip: min ({min}) is greater than max ({max})")
+    return Clip.apply(x, min, max)
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU.apply(x, negative_slope)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def astype(x, dtype):
+    dtype = xp.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if x.requires_grad and dtype.kind != "f":
+        raise TypeError(f"astype: cannot convert a tensor that requires grad to {dtype} "
+                        "(not differentiable); detach() it first")
+    return Astype.apply(x, dtype)

@@ -1,0 +1,126 @@
+"""Reductions over axes: sum, mean, max, min (NumPy's `axis`/`keepdims`, PyTorch's `dim`/`keepdim`).
+
+Backward puts the reduced axes back (size 1) and broadcasts g over them.
+"""
+import builtins
+
+from ..backend import xp
+from ..function import Function
+
+
+def normalize_axis(axis, ndim, op_name):
+    """`axis` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, xp.integer)) else tuple(axis)
+    result = []
+    for a in axes:
+        if not isinstance(a, (int, xp.integer)):
+            raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"{op_name}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        result.append(int(a) % builtins.max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op_name}: repeated axis in {axis!r}")
+    return tuple(sorted(result))
+
+
+def _expand(grad, axes, keepdims):
+    """g with the reduced axes restored as size-1 axes, ready to broadcast."""
+    return grad if keepdims else xp.expand_dims(grad, axes)
+
+
+class Sum(Function):
+    """y = sum_axes x;  dL/dx = g broadcast over the summed axes."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        ctx.axes, ctx.keepdims = axes, keepdims
+        return x.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return xp.broadcast_to(_expand(grad, ctx.axes, ctx.keepdims), ctx.input_shapes[0]), None, None
+
+
+class Mean(Function):
+    """y = sum_axes x / n;  dL/dx = g / n broadcast over the averaged axes."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        ctx.axes, ctx.keepdims = axes, keepdims
+        ctx.count = 1
+        for a in axes:
+            ctx.count *= x.shape[a]
+        return x.mean(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = _expand(grad, ctx.axes, ctx.keepdims) / ctx.count
+        return xp.broadcast_to(grad, ctx.input_shapes[0]), None, None
+
+
+class _Extremum(Function):
+    """y = max (or min) over axes;  g is split evenly among the elements equal to y."""
+
+    @staticmethod
+    def reduce(x, axes):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, x, axes, keepdims):
+        y = cls.reduce(x, axes)
+        ctx.save_for_backward(x, y)
+        ctx.axes = axes
+        return y if keepdims else y.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        winners = x == y
+        share = winners / winners.sum(axis=ctx.axes, keepdims=True)
+        grad = grad.reshape(y.shape)  # keepdims shape
+        return (grad * share).astype(x.dtype, copy=False), None, None
+
+
+class Max(_Extremum):
+    __doc__ = _Extremum.__doc__
+
+    @staticmethod
+    def reduce(x, axes):
+        return x.max(axis=axes, keepdims=True)
+
+
+class Min(_Extremum):
+    __doc__ = _Extremum.__doc__.replace("max (or min)", "min (or max)")
+
+    @staticmethod
+    def reduce(x, axes):
+        return x.min(axis=axes, keepdims=True)
+
+
+def _reduction(op, x, axis, keepdims, dim, keepdim):
+    if dim is not None:
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    axes = normalize_axis(axis, x.ndim, op.__name__.lower())
+    if op in (Max, Min) and x.data.size == 0:
+        raise ValueError(f"{op.__name__.lower()}: zero-size tensor of shape {x.shape} has no maximum/minimum")
+    return op.apply(x, axes, bool(keepdims))
+
+
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return _reduction(Sum, x, axis, keepdims, dim, keepdim)
+
+
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return _reduction(Mean, x, axis, keepdims, dim, keepdim)
+
+
+def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return _reduction(Max, x, axis, keepdims, dim, keepdim)
+
+
+def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
+    return _reduction(Min, x, axis, keepdims, dim, keepdim)

@@ -1,0 +1,239 @@
+"""Shape ops: move elements around without changing them, so backward moves g back.
+
+reshape, transpose/permute, indexing, pad, concatenate, stack, broadcast_to.
+"""
+import operator
+
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+
+
+class Reshape(Function):
+    """y = x viewed with a new shape;  dL/dx = g reshaped to x's shape."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.input_shapes[0]), None
+
+
+class Transpose(Function):
+    """y = x with axes permuted by p;  dL/dx = g permuted by the inverse of p."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(xp.argsort(ctx.axes)), None
+
+
+class GetItem(Function):
+    """y = x[index];  dL/dx = zeros like x with g added at `index` (repeats accumulate)."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index = index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        full = xp.zeros(ctx.input_shapes[0], dtype=grad.dtype)
+        if _is_basic(ctx.index):
+            full[ctx.index] = grad
+        else:
+            xp.add.at(full, ctx.index, grad)  # integer arrays may repeat an element
+        return full, None
+
+
+def _is_basic(index):
+    """True for an index of ints, slices, None and Ellipsis: each element picked at most once."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, slice, type(None), type(Ellipsis))) for i in items)
+
+
+class Pad(Function):
+    """y = x with constant borders;  dL/dx = g with the borders cut off."""
+
+    @staticmethod
+    def forward(ctx, x, pad_width, value):
+        ctx.pad_width = pad_width
+        return xp.pad(x, pad_width, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inner = tuple(slice(before, grad.shape[i] - after)
+                      for i, (before, after) in enumerate(ctx.pad_width))
+        return grad[inner], None, None
+
+
+class Concatenate(Function):
+    """y = [x_1, ..., x_k] joined along `axis`;  dL/dx_i = the slice of g where x_i went."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] for a in arrays]
+        return xp.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cuts = xp.cumsum(ctx.sizes)[:-1]
+        return tuple(xp.split(grad, cuts, axis=ctx.axis))
+
+
+class Stack(Function):
+    """y = x_1, ..., x_k stacked along a new `axis`;  dL/dx_i = g taken at position i of `axis`."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        return xp.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(xp.moveaxis(grad, ctx.axis, 0))
+
+
+class BroadcastTo(Function):
+    """y = x broadcast to `shape`;  dL/dx = g summed over the broadcast axes (the engine's unbroadcast)."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+# ----- public functions -------------------------------------------------------------
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(operator.index(s) for s in shape)
+
+
+def reshape(x, *shape):
+    shape = _shape_arg(shape)
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if shape.count(-1) > 1 or (-1 not in shape and known != x.data.size) or (
+            -1 in shape and (known == 0 or x.data.size % known)):
+        raise ValueError(f"reshape: cannot reshape tensor of shape {x.shape} ({x.data.size} elements) "
+                         f"into shape {shape}")
+    return Reshape.apply(x, shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes start_dim..end_dim into one (PyTorch's flatten)."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
+    if 0 in x.shape:
+        merged = 1
+        for s in x.shape[start:end + 1]:
+            merged *= s
+        shape = x.shape[:start] + (merged,) + x.shape[end + 1:]
+    return reshape(x, shape)
+
+
+def permute(x, *dims):
+    dims = _shape_arg(dims)
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} axes of a tensor "
+                         f"of shape {x.shape}")
+    return Transpose.apply(x, tuple(d % x.ndim for d in dims))
+
+
+def transpose(x, *axes):
+    """No axes: reverse them (NumPy, `.T`). All axes: permute (NumPy). Two axes: swap them (PyTorch)."""
+    axes = _shape_arg(axes)
+    if not axes:
+        return Transpose.apply(x, tuple(range(x.ndim))[::-1])
+    if len(axes) == x.ndim:
+        return permute(x, *axes)
+    if len(axes) == 2:
+        order = list(range(x.ndim))
+        a, b = (axis % x.ndim for axis in axes)
+        order[a], order[b] = order[b], order[a]
+        return Transpose.apply(x, tuple(order))
+    raise ValueError(f"transpose: give no axes, two axes to swap, or all {x.ndim} axes; got {axes}")
+
+
+def getitem(x, index):
+    if isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    elif isinstance(index, Tensor):
+        index = index.data
+    if isinstance(index, list):
+        index = xp.asarray(index)
+    return GetItem.apply(x, index)
+
+
+def pad(x, pad_width, value=0.0):
+    """Constant padding, NumPy style: an int, (before, after), or one pair per axis."""
+    widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2)) if x.ndim else None
+    if widths is None or (widths < 0).any():
+        raise ValueError(f"pad: invalid pad_width {pad_width!r} for a tensor of shape {x.shape}")
+    return Pad.apply(x, tuple(map(tuple, widths.tolist())), value)
+
+
+def _check_same(tensors, op_name, axis, allow_axis):
+    if not tensors:
+        raise ValueError(f"{op_name}: expected a non-empty sequence of tensors")
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    first = tensors[0]
+    for t in tensors[1:]:
+        if t.dtype != first.dtype:
+            raise TypeError(f"{op_name}: dtype mismatch {first.dtype} vs {t.dtype}")
+        same = (t.ndim == first.ndim and all(
+            a == b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if not (allow_axis and i == axis)))
+        if not same:
+            raise ValueError(f"{op_name}: shapes {first.shape} and {t.shape} do not match "
+                             f"{'outside' if allow_axis else 'in'} axis {axis}")
+    return tensors
+
+
+def concatenate(tensors, axis=0):
+    tensors = _check_same(list(tensors), "concatenate", axis, allow_axis=True)
+    axis = axis % tensors[0].ndim
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis=0):
+    tensors = _check_same(list(tensors), "stack", axis, allow_axis=False)
+    axis = axis % (tensors[0].ndim + 1)
+    return Stack.apply(*tensors, axis=axis)
+
+
+def broadcast_to(x, shape):
+    shape = _shape_arg((shape,) if isinstance(shape, int) else shape)
+    try:
+        xp.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    if xp.broadcast_shapes(x.shape, shape) != shape:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+    return BroadcastTo.apply(x, shape)

@@ -1,0 +1,349 @@
+"""Tensor: an array, its gradient, and the node of the graph that produced it.
+
+This class stays thin: data, grad, flags, the producing node, operators and a few
+methods that are one call each into `autograd.ops`. The backward rules live in the ops;
+the graph walk lives in `engine.py`.
+"""
+from .backend import xp
+from .grad_mode import _mode
+
+
+class VersionCounter:
+    """How many times a tensor's data has been changed in place (shared between views)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+def _is_floating(dtype):
+    return dtype.kind == "f"
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Tensor(data, requires_grad=False, dtype=None)
+      data: array, list or number. Python scalars and lists become float32 unless `dtype`
+      says otherwise; NumPy arrays keep their dtype and are not copied.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
+    __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> Tensor
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if isinstance(data, (xp.ndarray, xp.generic)):
+            data = xp.asarray(data, dtype=dtype)
+        else:
+            data = xp.asarray(data, dtype=xp.float32 if dtype is None else dtype)
+        if data.dtype == object:
+            raise TypeError("Tensor data must be numeric; got an array of Python objects")
+        if requires_grad and not _is_floating(data.dtype):
+            raise TypeError(f"only floating-point tensors can require gradients; got dtype {data.dtype}")
+        self.data = data
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._node = None
+        self._version = VersionCounter()
+
+    @classmethod
+    def _make(cls, data):
+        """Wrap an op's output without the checks of __init__ (the hot path)."""
+        t = object.__new__(cls)
+        t.data = data if type(data) is xp.ndarray else xp.asarray(data)
+        t.grad = None
+        t.requires_grad = False
+        t._node = None
+        t._version = VersionCounter()
+        return t
+
+    # ----- properties -------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        """True for tensors the user made (and for results of ops that needed no grad)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        """The node that produced this tensor, or None for a leaf."""
+        return self._node
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    def item(self):
+        return self.data.item()
+
+    def numpy(self):
+        """The underlying array (shares memory; not part of the graph)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        extra = ""
+        if self._node is not None:
+            extra = f", grad_fn=<{self._node.name}>"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        body = xp.array2string(self.data, prefix="Tensor(", separator=", ", threshold=20)
+        return f"Tensor({body}, dtype={self.dtype}{extra})"
+
+    # ----- graph ------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) * grad into `.grad` of every leaf that requires grad.
+
+        `grad` defaults to 1 for a one-element tensor and is required otherwise.
+        """
+        from .engine import backward
+        backward(self, grad, retain_graph=retain_graph)
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        t = Tensor._make(self.data)
+        t._version = self._version
+        return t
+
+    def retain_grad(self):
+        """Ask backward to store `.grad` on this non-leaf tensor too."""
+        import weakref
+        if self._node is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+            return
+        self._node._retained = weakref.ref(self)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and not _is_floating(self.dtype):
+            raise TypeError(f"only floating-point tensors can require gradients; got dtype {self.dtype}")
+        if self._node is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf tensors; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def draw(self, **kwargs):
+        """Render the graph that produced this tensor (see `autograd.draw_graph`)."""
+        from .viz import draw_graph
+        return draw_graph(self, **kwargs)
+
+    # ----- in-place changes (outside the graph) -------------------------------------
+    def _inplace(self, op_name):
+        if self.requires_grad and _mode.enabled:
+            kind = "a leaf tensor" if self._node is None else "a tensor"
+            raise RuntimeError(
+                f"{op_name}: in-place operation on {kind} that requires grad; use an out-of-place "
+                "operation, or do it inside `with no_grad():` (as optimizers do)")
+        self._version.value += 1
+
+    def __iadd__(self, other):
+        self._inplace("+=")
+        self.data += _raw(other)
+        return self
+
+    def __isub__(self, other):
+        self._inplace("-=")
+        self.data -= _raw(other)
+        return self
+
+    def __imul__(self, other):
+        self._inplace("*=")
+        self.data *= _raw(other)
+        return self
+
+    def __itruediv__(self, other):
+        self._inplace("/=")
+        self.data /= _raw(other)
+        return self
+
+    def add_(self, other):
+        return self.__iadd__(other)
+
+    def mul_(self, other):
+        return self.__imul__(other)
+
+    def zero_(self):
+        self._inplace("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self._inplace("fill_")
+        self.data[...] = value
+        return self
+
+    def copy_(self, other):
+        self._inplace("copy_")
+        xp.copyto(self.data, _raw(other))
+        return self
+
+    # ----- operators ----------------------------------------------------------------
+    def __add__(self, other):
+        return elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return elementwise.div(other, self)
+
+    def __pow__(self, other):
+        return elementwise.pow(self, other)
+
+    def __rpow__(self, other):
+        return elementwise.pow(other, self)
+
+    def __matmul__(self, other):
+        return linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return linalg.matmul(other, self)
+
+    def __neg__(self):
+        return elementwise.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __getitem__(self, index):
+        return shape_ops.getitem(self, index)
+
+    # Comparisons give plain boolean arrays: they are not differentiable.
+    def __lt__(self, other):
+        return self.data < _raw(other)
+
+    def __le__(self, other):
+        return self.data <= _raw(other)
+
+    def __gt__(self, other):
+        return self.data > _raw(other)
+
+    def __ge__(self, other):
+        return self.data >= _raw(other)
+
+    def __eq__(self, other):
+        return self.data == _raw(other)
+
+    def __ne__(self, other):
+        return self.data != _raw(other)
+
+    __hash__ = object.__hash__
+
+    # ----- elementwise --------------------------------------------------------------
+    def exp(self):
+        return elementwise.exp(self)
+
+    def log(self):
+        return elementwise.log(self)
+
+    def sqrt(self):
+        return elementwise.sqrt(self)
+
+    def abs(self):
+        return elementwise.abs(self)
+
+    def clip(self, min=None, max=None):
+        return elementwise.clip(self, min, max)
+
+    def maximum(self, other):
+        return elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return elementwise.minimum(self, other)
+
+    def relu(self):
+        return elementwise.relu(self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return elementwise.leaky_relu(self, negative_slope)
+
+    def sigmoid(self):
+        return elementwise.sigmoid(self)
+
+    def tanh(self):
+        return elementwise.tanh(self)
+
+    def astype(self, dtype):
+        return elementwise.astype(self, dtype)
+
+    # ----- reductions ---------------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return reduce.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return reduce.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return reduce.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return reduce.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    # ----- shape --------------------------------------------------------------------
+    def reshape(self, *shape):
+        return shape_ops.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, *axes):
+        return shape_ops.transpose(self, *axes)
+
+    def permute(self, *dims):
+        return shape_ops.permute(self, *dims)
+
+    def pad(self, pad_width, value=0.0):
+        return shape_ops.pad(self, pad_width, value)
+
+    def broadcast_to(self, shape):
+        return shape_ops.broadcast_to(self, shape)
+
+
+def _raw(value):
+    """The array behind a Tensor; anything else unchanged."""
+    return value.data if isinstance(value, Tensor) else value
+
+
+# The ops import Tensor, so they are imported after it is defined.
+from .ops import elementwise, linalg, reduce  # noqa: E402
+from .ops import shape as shape_ops  # noqa: E402
