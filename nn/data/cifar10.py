@@ -86,23 +86,35 @@ def load_cifar10_batch(path):
 def _parse_batch(batch, path):
     if not isinstance(batch, dict):
         raise ValueError(f"{path}: expected a dict, got {type(batch).__name__}")
-    batch = {key.decode() if isinstance(key, bytes) else key: value for key, value in batch.items()}
+    batch = {key.decode() if isinstance(key, bytes) else key: value
+             for key, value in batch.items()}
     for key in ("data", "labels"):
         if key not in batch:
             raise ValueError(f"{path}: missing key '{key}'")
-    data, labels = batch["data"], batch["labels"]
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
-        shape = getattr(data, "shape", None)
+    data = batch["data"]
+    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8
+            and data.ndim == 2 and data.shape[1] == 3072):
         raise ValueError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), "
-                         f"got {type(data).__name__} {getattr(data, 'dtype', '')} {shape}")
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu" or len(labels) != len(data):
-        raise ValueError(f"{path}: 'labels' must be {len(data)} integers, got {labels.dtype} {labels.shape}")
+                         f"got {_describe(data)}")
+    labels = batch["labels"]
+    if not (isinstance(labels, (list, np.ndarray))
+            and all(isinstance(label, (int, np.integer)) for label in labels)
+            and np.ndim(labels) == 1 and len(labels) == len(data)):
+        raise ValueError(f"{path}: 'labels' must be {len(data)} integers, got {_describe(labels)}")
+    labels = np.asarray(labels, dtype=np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
         raise ValueError(f"{path}: labels must lie in 0..9, found {labels.min()}..{labels.max()}")
     X = data.reshape(-1, 3, 32, 32).astype(np.float32)
     X /= 255
-    return X, labels.astype(np.int64)
+    return X, labels
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of shape {value.shape}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return f"a {type(value).__name__}"
 
 
 def _find_batches(root):

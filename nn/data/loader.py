@@ -20,7 +20,8 @@ class DataLoader:
         if len(X) != len(y):
             raise ValueError(f"DataLoader: X has {len(X)} samples but y has {len(y)}")
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-            raise TypeError(f"DataLoader: batch_size must be an int, got {type(batch_size).__name__}")
+            raise TypeError(
+                f"DataLoader: batch_size must be an int, got {type(batch_size).__name__}")
         if batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         self.X, self.y = X, y

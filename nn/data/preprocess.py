@@ -59,7 +59,8 @@ def _val_count(val_size, n):
     elif isinstance(val_size, float) and 0 < val_size < 1:
         count = round(val_size * n)
     else:
-        raise ValueError(f"train_val_split: val_size must be an int or a float in (0, 1), got {val_size!r}")
+        raise ValueError("train_val_split: val_size must be an int or a float in (0, 1), "
+                         f"got {val_size!r}")
     if not 0 < count < n:
         raise ValueError(f"train_val_split: val_size {val_size!r} leaves no training or no "
                          f"validation samples out of {n}")

@@ -53,7 +53,8 @@ def write_batch(path, batch, protocol=pickle.HIGHEST_PROTOCOL):
 def cifar_batch(n, seed=0):
     rng = np.random.default_rng(seed)
     return {b"batch_label": b"test", b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-            b"labels": [int(label) for label in rng.integers(0, 10, n)], b"filenames": [b"x.png"] * n}
+            b"labels": [int(label) for label in rng.integers(0, 10, n)],
+            b"filenames": [b"x.png"] * n}
 
 
 def write_cifar(folder, n=3):
@@ -136,7 +137,8 @@ def replace_file(folder, name, array):
 
 
 @pytest.mark.parametrize("name, array, message", [
-    ("train-images-idx3-ubyte.gz", np.zeros((6, 28, 27), np.uint8), r"images of shape \(N, 28, 28\)"),
+    ("train-images-idx3-ubyte.gz", np.zeros((6, 28, 27), np.uint8),
+     r"images of shape \(N, 28, 28\)"),
     ("train-labels-idx1-ubyte.gz", np.zeros((6, 1), np.uint8), "1-D uint8 label array"),
     ("train-labels-idx1-ubyte.gz", np.full(6, 10, np.uint8), "label 10 is out of range"),
     ("train-labels-idx1-ubyte.gz", np.zeros(5, np.uint8), "holds 6 images but .* holds 5 labels"),
@@ -225,8 +227,9 @@ def test_download_with_bad_md5_leaves_nothing(mirror, isolated, monkeypatch):
     with pytest.raises(ValueError, match=r"train-images-idx3-ubyte\.gz: MD5 [0-9a-f]{32} does not "
                                          "match the published 0{32}"):
         data.load_fashion_mnist(download=True)
-    assert "train-images-idx3-ubyte.gz" not in os.listdir(isolated / "cache" / "dyngrad" / "fashion-mnist")
-    assert not any(name.endswith(".part") for name in os.listdir(isolated / "cache" / "dyngrad" / "fashion-mnist"))
+    left = os.listdir(isolated / "cache" / "dyngrad" / "fashion-mnist")
+    assert "train-images-idx3-ubyte.gz" not in left
+    assert not any(name.endswith(".part") for name in left)
 
 
 def test_failed_download_leaves_nothing(isolated):
@@ -275,7 +278,8 @@ def test_load_cifar10_shapes_channels_and_subfolder(tmp_path):
     assert X_train.shape == (15, 3, 32, 32) and X_test.shape == (3, 3, 32, 32)
     assert X_train.dtype == np.float32 and y_train.dtype == np.int64
     first = pickle.loads(paths[0].read_bytes())
-    assert X_train[0, 1, 0, 0] == np.float32(first[b"data"][0, 1024] / 255)  # row = R | G | B planes
+    # A row holds the R, G, B planes one after the other.
+    assert X_train[0, 1, 0, 0] == np.float32(first[b"data"][0, 1024] / 255)
     assert list(y_train[:3]) == first[b"labels"]
     assert data.load_cifar10(tmp_path / "cifar-10-batches-py")[3].shape == (3,)
 
@@ -298,7 +302,8 @@ class Exploit:
 def test_malicious_pickle_is_refused_without_running(tmp_path):
     marker = tmp_path / "pwned"
     path = write_batch(tmp_path / "data_batch_1", {b"data": Exploit(marker), b"labels": []})
-    with pytest.raises(ValueError, match=r"data_batch_1: cannot unpickle: refused global '(posix|nt|os)\.system'"):
+    refused = r"data_batch_1: cannot unpickle: refused global '(posix|nt|os)\.system'"
+    with pytest.raises(ValueError, match=refused):
         data.load_cifar10_batch(path)
     assert not marker.exists()
 
@@ -321,14 +326,16 @@ def batch_with(**changes):
 @pytest.mark.parametrize("content, message", [
     ([1, 2], "expected a dict, got list"),
     ({b"data": np.zeros((3, 3072), np.uint8)}, "missing key 'labels'"),
-    (batch_with(data=np.zeros((3, 100), np.uint8)), r"'data' must be a uint8 array of shape \(N, 3072\)"),
+    (batch_with(data=np.zeros((3, 100), np.uint8)),
+     r"'data' must be a uint8 array of shape \(N, 3072\), got a uint8 array of shape \(3, 100\)"),
     (batch_with(data=np.zeros((3, 3072), np.float32)), "'data' must be a uint8 array"),
-    (batch_with(data=[1, 2, 3]), "'data' must be a uint8 array"),
+    (batch_with(data=[1, 2, 3]), "'data' must be a uint8 array .* got a list of 3"),
     (batch_with(labels=[1, 2]), "'labels' must be 3 integers"),
     (batch_with(labels=[1.0, 2.0, 3.0]), "'labels' must be 3 integers"),
+    (batch_with(labels=[1, [2], 3]), "'labels' must be 3 integers, got a list of 3"),
     (batch_with(labels=[0, 10, 1]), r"labels must lie in 0\.\.9, found 0\.\.10"),
 ], ids=["not-dict", "no-labels", "data-shape", "data-dtype", "data-list", "label-count",
-        "label-float", "label-range"])
+        "label-float", "label-ragged", "label-range"])
 def test_malformed_cifar_batches_are_rejected_naming_the_file(tmp_path, content, message):
     path = write_batch(tmp_path / "data_batch_3", content)
     with pytest.raises(ValueError, match=message) as error:
@@ -349,7 +356,8 @@ def test_missing_cifar_says_where_to_get_it(tmp_path):
     with pytest.raises(FileNotFoundError) as error:
         data.load_cifar10(tmp_path)
     message = str(error.value)
-    for hint in ("missing: data_batch_4", "cifar-10-python.tar.gz", "cs.toronto.edu", "pass the folder"):
+    for hint in ("missing: data_batch_4", "cifar-10-python.tar.gz", "cs.toronto.edu",
+                 "pass the folder"):
         assert hint in message
 
 
