@@ -22,8 +22,15 @@ output, so graphs hold no reference cycles. It keeps only the arrays passed to
 `save_for_backward` (released after backward unless `retain_graph=True`) and small
 plain attributes such as `ctx.stride`.
 """
+import itertools
+
 from .grad_mode import _mode
 from .tensor import Tensor
+
+# Every recorded node gets the next number of this clock, so nodes are ordered by
+# creation; `nn.Module.__call__` reads it before and after forward, which lets the graph
+# renderer group the nodes a module created.
+graph_clock = itertools.count()
 
 
 class Function:
@@ -35,10 +42,11 @@ class Function:
       input_shapes      the shape of each positional Tensor input (None for the others)
       needs_input_grad  one bool per positional argument
       out_shape, out_dtype  what the op produced (used to draw the graph)
+      sequence          the value of `graph_clock` when the node was recorded
     """
 
     __slots__ = ("parents", "input_shapes", "needs_input_grad", "out_shape", "out_dtype",
-                 "_saved", "_versions", "_retained", "__dict__")
+                 "sequence", "_saved", "_versions", "_retained", "__dict__")
 
     # View ops (reshape, transpose, ...) return arrays that share memory with their
     # input; their outputs then share the input's version counter, so an in-place
@@ -107,6 +115,7 @@ class Function:
             ctx.out_shape = out.data.shape
             ctx.out_dtype = out.data.dtype
             ctx._retained = None
+            ctx.sequence = next(graph_clock)
             # Conservative in-place detection: when the op saved anything, any later
             # in-place change to one of its tensors (inputs or output) is an error.
             ctx._versions = (tuple((t._version, t._version.value) for t in tensors)

@@ -1,0 +1,17 @@
+"""Tools to test ops, ours and yours: hypothesis strategies and a gradient assertion.
+
+    from hypothesis import given
+    from autograd.testing import tensors, assert_gradients_match
+
+    @given(tensors(shape=(3, 4)))
+    def test_my_op(x):
+        assert_gradients_match(my_op, x)
+
+Needs `hypothesis` (the `test` extra).
+"""
+from .assertions import assert_gradients_match
+from .strategies import (broadcastable_shapes, conv2d_params, distinct_values, pool2d_params, shapes,
+                         tensors)
+
+__all__ = ["assert_gradients_match", "broadcastable_shapes", "conv2d_params", "distinct_values",
+           "pool2d_params", "shapes", "tensors"]
