@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 
+from autograd import Tensor
+
 
 class DataLoader:
     """Iterate over ``(Tensor xb, ndarray yb)`` mini-batches of ``X`` and ``y``.
@@ -35,10 +37,6 @@ class DataLoader:
         return full if self.drop_last or rest == 0 else full + 1
 
     def __iter__(self):
-        # Imported here so the loaders work without the engine (e.g. scripts that only
-        # prepare data files).
-        from autograd import Tensor
-
         order = self._rng.permutation(len(self.X)) if self.shuffle else None
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             rows = slice(start, start + self.batch_size)
