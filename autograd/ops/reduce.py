@@ -13,12 +13,12 @@ def normalize_axis(axis, ndim, op_name):
     if axis is None:
         return tuple(range(ndim))
     scalar_ok = ndim == 0  # as PyTorch: axis 0 or -1 of a 0-d tensor means the tensor itself
-    axes = (axis,) if isinstance(axis, (int, xp.integer)) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     result = []
     for a in axes:
         if not isinstance(a, (int, xp.integer)):
             raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op_name}: axis {a} is out of range for a tensor with {ndim} dimensions")
         if not scalar_ok:
             result.append(int(a) % ndim)
