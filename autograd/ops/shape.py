@@ -179,17 +179,21 @@ def permute(x, *dims):
 
 
 def transpose(x, *axes):
-    """No axes: reverse them (NumPy, `.T`). All axes: permute (NumPy). Two axes: swap them (PyTorch)."""
+    """No axes: reverse them (NumPy, `.T`). Two axes: swap them (PyTorch). All axes: permute (NumPy).
+
+    Two axes always mean a swap, also for a 2-D tensor: `w.transpose(0, 1)` is w^T, as a
+    PyTorch user expects (NumPy would read it as the identity permutation).
+    """
     axes = _shape_arg(axes)
     if not axes:
         return Transpose.apply(x, tuple(range(x.ndim))[::-1])
-    if len(axes) == x.ndim:
-        return permute(x, *axes)
     if len(axes) == 2:
         order = list(range(x.ndim))
         a, b = (_axis(axis, x.ndim, "transpose") for axis in axes)
         order[a], order[b] = order[b], order[a]
         return Transpose.apply(x, tuple(order))
+    if len(axes) == x.ndim:
+        return permute(x, *axes)
     raise ValueError(f"transpose: give no axes, two axes to swap, or all {x.ndim} axes; got {axes}")
 
 
