@@ -66,10 +66,17 @@ def _input_gradients(node, grad):
         if g is None:
             raise RuntimeError(f"{node.name}.backward returned no gradient for input {i}, "
                                "which requires grad")
+        if type(g) is not xp.ndarray:
+            g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
         g = unbroadcast(g, shape)
         if g.shape != shape:
             raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "
                                f"for input {i} of shape {shape}")
+        dtype = node.input_dtypes[i]
+        if g.dtype != dtype:
+            # As PyTorch: a gradient has its input's dtype, so float32 stays float32 even
+            # when a rule met a float64 constant.
+            g = g.astype(dtype)
         yield parent, g
 
 
@@ -92,10 +99,9 @@ def backward(tensor, grad=None, retain_graph=False):
         raise RuntimeError("backward: this tensor does not require grad and has no grad_fn "
                            "(did you build it under no_grad(), or from inputs without requires_grad?)")
     grad = _check_root_grad(tensor, grad)
-    owned = _LeafGradients(grad, retain_graph)
     root = tensor._node
     if root is None:
-        owned.accumulate(tensor, grad)
+        _accumulate(tensor, grad)
         return
     pending = {root: grad}
     for node in topological_order(root):
@@ -107,32 +113,22 @@ def backward(tensor, grad=None, retain_graph=False):
                 previous = pending.get(parent)
                 pending[parent] = g_in if previous is None else previous + g_in
             else:
-                owned.accumulate(parent, g_in)
+                _accumulate(parent, g_in)
         if not retain_graph:
             node._saved = None
 
 
-class _LeafGradients:
-    """Writes gradients into leaves' `.grad`, copying any array it does not own.
+def _accumulate(leaf, g):
+    """Add `g` into a leaf's `.grad`.
 
-    A backward rule may return its incoming gradient itself, a view of it, or a saved
-    array; such arrays must not become a leaf's `.grad`, which later accumulates in place.
+    The first gradient a leaf gets is copied: the array a rule returned may also be
+    pending for another node (Add hands the same array to both inputs), be a view of
+    the incoming gradient, or be a saved array, and `.grad` later accumulates in place.
     """
-
-    def __init__(self, root_grad, retain_graph):
-        self.root_grad = root_grad
-        self.retain_graph = retain_graph
-        self.given = set()
-
-    def accumulate(self, leaf, g):
-        if leaf.grad is not None:
-            leaf.grad += g
-            return
-        if (g is self.root_grad or self.retain_graph or id(g) in self.given
-                or not g.flags.owndata or not g.flags.writeable or g.dtype != leaf.dtype):
-            g = g.astype(leaf.dtype, copy=True)
-        self.given.add(id(g))
-        leaf.grad = g
+    if leaf.grad is not None:
+        leaf.grad += g
+    else:
+        leaf.grad = xp.array(g, dtype=leaf.dtype, copy=True)
 
 
 def _store_retained(node, g):

@@ -40,12 +40,13 @@ class Function:
       parents           one entry per positional argument of `forward`: the input's node,
                         the input tensor itself when it is a leaf that requires grad, or None
       input_shapes      the shape of each positional Tensor input (None for the others)
+      input_dtypes      the dtype of each positional Tensor input (None for the others)
       needs_input_grad  one bool per positional argument
       out_shape, out_dtype  what the op produced (used to draw the graph)
       sequence          the value of `graph_clock` when the node was recorded
     """
 
-    __slots__ = ("parents", "input_shapes", "needs_input_grad", "out_shape", "out_dtype",
+    __slots__ = ("parents", "input_shapes", "input_dtypes", "needs_input_grad", "out_shape", "out_dtype",
                  "sequence", "_saved", "_versions", "_retained", "__dict__")
 
     # View ops (reshape, transpose, ...) return arrays that share memory with their
@@ -112,6 +113,7 @@ class Function:
         if requires_grad:
             ctx.parents = tuple(parents)
             ctx.input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
+            ctx.input_dtypes = tuple(a.dtype if isinstance(a, Tensor) else None for a in args)
             ctx.out_shape = out.data.shape
             ctx.out_dtype = out.data.dtype
             ctx._retained = None

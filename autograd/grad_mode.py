@@ -40,15 +40,29 @@ class set_grad_enabled:
         return wrapper
 
 
-class no_grad(set_grad_enabled):
+class _FixedMode(set_grad_enabled):
+    """A mode switch with no argument; usable as `@no_grad()` and, like PyTorch, `@no_grad`."""
+
+    enabled = True
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        if func is not None:
+            self.__init__()
+            return self(func)
+        return self
+
+    def __init__(self, func=None):
+        super().__init__(self.enabled)
+
+
+class no_grad(_FixedMode):
     """Build no graph: results of operations have `requires_grad=False`."""
 
-    def __init__(self):
-        super().__init__(False)
+    enabled = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_FixedMode):
     """Record the graph again, e.g. inside a `no_grad` block."""
 
-    def __init__(self):
-        super().__init__(True)
+    enabled = True

@@ -104,6 +104,16 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    # Without __bool__, Python would judge truth by __len__: Tensor([0.0]) would be True.
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
     def __repr__(self):
         extra = ""
         if self._node is not None:

@@ -133,7 +133,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
+        share_a = ((a > b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
         need_a, need_b = ctx.needs_input_grad
         return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
 
@@ -149,7 +149,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
+        share_a = ((a < b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
         need_a, need_b = ctx.needs_input_grad
         return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
 
@@ -271,7 +271,7 @@ class ReLU(Function):
     def forward(ctx, x):
         positive = x > 0
         ctx.save_for_backward(positive)
-        return x * positive
+        return xp.where(positive, x, xp.zeros((), dtype=x.dtype))  # not x * positive: -inf * 0 is nan
 
     @staticmethod
     def backward(ctx, grad):
@@ -402,7 +402,8 @@ def clip(x, min=None, max=None):
         raise ValueError("clip: at least one of min and max must be given")
     if min is not None and max is not None and min > max:
         raise ValueError(f"clip: min ({min}) is greater than max ({max})")
-    return Clip.apply(x, min, max)
+    # Bounds as Python floats: NumPy float64 scalars would promote a float32 result.
+    return Clip.apply(x, None if min is None else float(min), None if max is None else float(max))
 
 
 def relu(x):
@@ -410,7 +411,7 @@ def relu(x):
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return LeakyReLU.apply(x, negative_slope)
+    return LeakyReLU.apply(x, float(negative_slope))  # a NumPy float64 would promote float32
 
 
 def sigmoid(x):

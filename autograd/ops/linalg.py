@@ -24,10 +24,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a             # (..., n, k)
         b2 = b[:, None] if b.ndim == 1 else b             # (..., k, m)
         g2 = grad
+        if b.ndim == 1:                                   # the column first: for vec @ vec,
+            g2 = xp.expand_dims(g2, -1)                   # g is 0-d and has no axis -2 yet
         if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)                   # (..., n, m)
+            g2 = xp.expand_dims(g2, -2)                   # (..., n, m)
         grad_a = grad_b = None
         if need_a:
             grad_a = g2 @ xp.swapaxes(b2, -1, -2)         # (..., n, k)

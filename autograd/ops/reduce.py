@@ -12,14 +12,16 @@ def normalize_axis(axis, ndim, op_name):
     """`axis` (None, int or sequence) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, xp.integer)) else tuple(axis)
+    scalar_ok = ndim == 0  # as PyTorch: axis 0 or -1 of a 0-d tensor means the tensor itself
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     result = []
     for a in axes:
         if not isinstance(a, (int, xp.integer)):
             raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op_name}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        result.append(int(a) % builtins.max(ndim, 1))
+        if not scalar_ok:
+            result.append(int(a) % ndim)
     if len(set(result)) != len(result):
         raise ValueError(f"{op_name}: repeated axis in {axis!r}")
     return tuple(sorted(result))

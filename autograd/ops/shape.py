@@ -124,6 +124,15 @@ class BroadcastTo(Function):
 # ----- public functions -------------------------------------------------------------
 
 
+def _axis(axis, ndim, op_name):
+    """`axis` as a non-negative int below `ndim`, or a ValueError naming the op."""
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op_name}: axis {axis} is out of range for {ndim} dimensions "
+                         f"(expected {-ndim} to {ndim - 1})")
+    return axis % ndim
+
+
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
@@ -132,6 +141,8 @@ def _shape_arg(shape):
 
 def reshape(x, *shape):
     shape = _shape_arg(shape)
+    if any(s < -1 for s in shape):
+        raise ValueError(f"reshape: invalid shape {shape}: sizes must be >= 0, or -1 for one inferred size")
     known = 1
     for s in shape:
         if s != -1:
@@ -147,7 +158,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     """Merge axes start_dim..end_dim into one (PyTorch's flatten)."""
     if x.ndim == 0:
         return reshape(x, 1)
-    start, end = start_dim % x.ndim, end_dim % x.ndim
+    start, end = _axis(start_dim, x.ndim, "flatten"), _axis(end_dim, x.ndim, "flatten")
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
@@ -161,24 +172,28 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 def permute(x, *dims):
     dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    if len(dims) != x.ndim or sorted(_axis(d, x.ndim, "permute") for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} axes of a tensor "
                          f"of shape {x.shape}")
     return Transpose.apply(x, tuple(d % x.ndim for d in dims))
 
 
 def transpose(x, *axes):
-    """No axes: reverse them (NumPy, `.T`). All axes: permute (NumPy). Two axes: swap them (PyTorch)."""
+    """No axes: reverse them (NumPy, `.T`). Two axes: swap them (PyTorch). All axes: permute (NumPy).
+
+    Two axes always mean a swap, also for a 2-D tensor: `w.transpose(0, 1)` is w^T, as a
+    PyTorch user expects (NumPy would read it as the identity permutation).
+    """
     axes = _shape_arg(axes)
     if not axes:
         return Transpose.apply(x, tuple(range(x.ndim))[::-1])
-    if len(axes) == x.ndim:
-        return permute(x, *axes)
     if len(axes) == 2:
         order = list(range(x.ndim))
-        a, b = (axis % x.ndim for axis in axes)
+        a, b = (_axis(axis, x.ndim, "transpose") for axis in axes)
         order[a], order[b] = order[b], order[a]
         return Transpose.apply(x, tuple(order))
+    if len(axes) == x.ndim:
+        return permute(x, *axes)
     raise ValueError(f"transpose: give no axes, two axes to swap, or all {x.ndim} axes; got {axes}")
 
 
@@ -194,7 +209,10 @@ def getitem(x, index):
 
 def pad(x, pad_width, value=0.0):
     """Constant padding, NumPy style: an int, (before, after), or one pair per axis."""
-    widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2)) if x.ndim else None
+    try:
+        widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2)) if x.ndim else None
+    except ValueError:
+        widths = None
     if widths is None or (widths < 0).any():
         raise ValueError(f"pad: invalid pad_width {pad_width!r} for a tensor of shape {x.shape}")
     return Pad.apply(x, tuple(map(tuple, widths.tolist())), value)
@@ -205,6 +223,9 @@ def _check_same(tensors, op_name, axis, allow_axis):
         raise ValueError(f"{op_name}: expected a non-empty sequence of tensors")
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     first = tensors[0]
+    if allow_axis and first.ndim == 0:
+        raise ValueError(f"{op_name}: zero-dimensional tensors cannot be concatenated; use stack")
+    axis = _axis(axis, first.ndim + (0 if allow_axis else 1), op_name)
     for t in tensors[1:]:
         if t.dtype != first.dtype:
             raise TypeError(f"{op_name}: dtype mismatch {first.dtype} vs {t.dtype}")
@@ -213,18 +234,16 @@ def _check_same(tensors, op_name, axis, allow_axis):
         if not same:
             raise ValueError(f"{op_name}: shapes {first.shape} and {t.shape} do not match "
                              f"{'outside' if allow_axis else 'in'} axis {axis}")
-    return tensors
+    return tensors, axis
 
 
 def concatenate(tensors, axis=0):
-    tensors = _check_same(list(tensors), "concatenate", axis, allow_axis=True)
-    axis = axis % tensors[0].ndim
+    tensors, axis = _check_same(list(tensors), "concatenate", axis, allow_axis=True)
     return Concatenate.apply(*tensors, axis=axis)
 
 
 def stack(tensors, axis=0):
-    tensors = _check_same(list(tensors), "stack", axis, allow_axis=False)
-    axis = axis % (tensors[0].ndim + 1)
+    tensors, axis = _check_same(list(tensors), "stack", axis, allow_axis=False)
     return Stack.apply(*tensors, axis=axis)
 
 

@@ -10,8 +10,9 @@
 Needs `hypothesis` (the `test` extra).
 """
 from .assertions import assert_gradients_match
+from .parity import assert_matches_torch
 from .strategies import (broadcastable_shapes, conv2d_params, distinct_values, pool2d_params, shapes,
                          tensors)
 
-__all__ = ["assert_gradients_match", "broadcastable_shapes", "conv2d_params", "distinct_values",
+__all__ = ["assert_gradients_match", "assert_matches_torch", "broadcastable_shapes", "conv2d_params", "distinct_values",
            "pool2d_params", "shapes", "tensors"]

@@ -46,8 +46,10 @@ def distinct_values(draw, shape, gap=0.1, dtype=np.float64):
     """
     size = int(np.prod(shape))
     order = draw(st.permutations(range(size)))
+    # Values are k * gap + offset for integers k, with offset strictly inside (0, gap):
+    # never 0, never a whole multiple of gap (so clip bounds at multiples of gap are safe).
     offset = draw(st.floats(0.1, 0.9)) * gap
-    values = (np.asarray(order, dtype=np.float64) - size / 2) * gap + offset
+    values = (np.asarray(order, dtype=np.float64) - size // 2) * gap + offset
     return values.reshape(shape).astype(dtype)
 
 
