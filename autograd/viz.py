@@ -75,7 +75,8 @@ def _value(v):
     if isinstance(v, bool):
         return "" if v else None
     if isinstance(v, slice):
-        return ":".join("" if x is None else str(x) for x in (v.start, v.stop, v.step)).rstrip(":") or ":"
+        text = ":".join("" if x is None else str(x) for x in (v.start, v.stop))
+        return text if v.step is None else f"{text}:{v.step}"
     if isinstance(v, (int, float, str)):
         return f"{v:.4g}" if isinstance(v, float) else str(v)
     if isinstance(v, (tuple, list)) and v:
@@ -195,7 +196,7 @@ def draw_graph(root, params=None, model=None, show_shapes=True, show_dtypes=Fals
     left_out = len(order) - len(kept)
     consts = 0
     for n in kept:
-        lines = op_params(n)
+        lines = [", ".join(op_params(n))]
         out = [_shape(n.out_shape) if show_shapes else "", str(n.out_dtype) if show_dtypes else ""]
         label = _html(n.name, *lines, " ".join(x for x in out if x))
         emit(_innermost(modules, n.sequence) if modules else None, node_line(ids[n], label, OP))
@@ -219,7 +220,7 @@ def draw_graph(root, params=None, model=None, show_shapes=True, show_dtypes=Fals
     lines = _tensor_lines(root, show_shapes and root.ndim > 0, show_dtypes,
                           show_grads and node is None)
     if root.size == 1:
-        title = f"loss = {float(root.data.reshape(())):.4g}"
+        title = f"loss = {float(root.data.reshape(())) + 0.0:.4g}"   # + 0.0: no "-0"
     else:
         title = names.get(id(root), "output")
     top.append(node_line("root", _html(title, *lines), ROOT))

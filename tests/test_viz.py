@@ -10,7 +10,8 @@ from autograd import Tensor
 from autograd.function import Function, graph_clock
 from autograd.viz import GraphvizNotFound, draw_graph, op_params
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` binary not installed")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="graphviz `dot` binary not installed")
 
 
 def svg(graph):
@@ -169,6 +170,8 @@ def test_op_parameters_are_shown():
     assert op_params(node) == ["kernel 3\u00d75", "pad 1", "stride 2"]
     slope = ag.leaky_relu(Tensor(f32(2), requires_grad=True), 0.1).grad_fn
     assert op_params(slope) == ["slope 0.1"]
+    x = Tensor(f32(3, 4), requires_grad=True)
+    assert op_params(x[1:, ::2].grad_fn) == ["index 1:,::2"]
 
 
 @needs_dot
