@@ -229,3 +229,23 @@ def test_real_nn_model():
     src = draw_graph(loss, model=model).source
     for text in ('"0 (Linear)"', '"1 (ReLU)"', '"2 (Linear)"', "<B>0.weight</B>", "<B>2.bias</B>"):
         assert text in src
+
+
+@needs_dot
+def test_real_conv_net_svg():
+    nn = pytest.importorskip("nn")
+    if not hasattr(nn, "Conv2d"):
+        pytest.skip("nn layers not merged on this branch yet")
+    import nn.functional as F
+
+    model = nn.Sequential(nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 5))
+    loss = F.cross_entropy(model(Tensor(f32(2, 1, 8, 8))), np.array([0, 3]))
+    loss.backward()
+    text = svg(draw_graph(loss, model=model, show_grads=True))
+    assert ">Conv2d<" in text and "kernel 3×3, pad 1, stride 1" in text
+    assert ">MaxPool2d<" in text and "kernel 2×2, stride 2" in text
+    assert ">CrossEntropy<" in text and ">(2, 4, 8, 8)<" in text
+    for cluster in ("0 (Conv2d)", "2 (MaxPool2d)", "4 (Linear)", ">Sequential<"):
+        assert cluster in text
+    assert f"grad norm {np.linalg.norm(model[0].weight.grad):.3g}" in text
