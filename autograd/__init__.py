@@ -20,5 +20,6 @@ from .ops.pool import avg_pool2d, max_pool2d
 from .ops.reduce import max, mean, min, sum
 from .ops.shape import (broadcast_to, concatenate, flatten, getitem, pad, permute, reshape, stack,
                         transpose)
+from .viz import draw_graph
 
 __version__ = "0.1.0"
