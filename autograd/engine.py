@@ -7,6 +7,8 @@
    input, reduced to the input's shape by `unbroadcast`.
 3. Leaf tensors that require grad accumulate into `.grad`; saved arrays are released.
 """
+import gc
+
 from .backend import xp
 from .function import Function
 from .tensor import Tensor
@@ -103,6 +105,19 @@ def backward(tensor, grad=None, retain_graph=False):
     if root is None:
         _accumulate(tensor, grad)
         return
+    # Graphs hold no reference cycles, so the cyclic garbage collector has nothing to
+    # free here; paused, it stops rescanning every live node as gradients are allocated
+    # (about 1.6x faster backward on a 100,000-op chain, docs/benchmarks.md).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _run_backward(root, grad, retain_graph)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_backward(root, grad, retain_graph):
     pending = {root: grad}
     for node in topological_order(root):
         g = pending.pop(node)

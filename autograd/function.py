@@ -91,11 +91,16 @@ class Function:
         parents = []
         needs = []
         tensors = []
+        shapes = []
+        dtypes = []
         requires_grad = False
         for arg in args:
             if isinstance(arg, Tensor):
-                arrays.append(arg.data)
+                data = arg.data
+                arrays.append(data)
                 tensors.append(arg)
+                shapes.append(data.shape)
+                dtypes.append(data.dtype)
                 if record and arg.requires_grad:
                     requires_grad = True
                     needs.append(True)
@@ -104,6 +109,8 @@ class Function:
                     continue
             else:
                 arrays.append(arg)
+                shapes.append(None)
+                dtypes.append(None)
             needs.append(False)
             parents.append(None)
         ctx.needs_input_grad = tuple(needs)
@@ -112,8 +119,8 @@ class Function:
             out._version = tensors[0]._version
         if requires_grad:
             ctx.parents = tuple(parents)
-            ctx.input_shapes = tuple(a.shape if isinstance(a, Tensor) else None for a in args)
-            ctx.input_dtypes = tuple(a.dtype if isinstance(a, Tensor) else None for a in args)
+            ctx.input_shapes = tuple(shapes)
+            ctx.input_dtypes = tuple(dtypes)
             ctx.out_shape = out.data.shape
             ctx.out_dtype = out.data.dtype
             ctx._retained = None
