@@ -13,7 +13,10 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .ops.elementwise import (abs, add, astype, clip, div, exp, leaky_relu, log, maximum, minimum, mul,
                               neg, pow, relu, sigmoid, sqrt, sub, tanh, where)
+from .ops.conv import conv2d
 from .ops.linalg import linear, matmul
+from .ops.loss import cross_entropy, log_softmax, multiclass_hinge_loss, softmax
+from .ops.pool import avg_pool2d, max_pool2d
 from .ops.reduce import max, mean, min, sum
 from .ops.shape import (broadcast_to, concatenate, flatten, getitem, pad, permute, reshape, stack,
                         transpose)

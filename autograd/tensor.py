@@ -301,6 +301,12 @@ class Tensor:
     def tanh(self):
         return elementwise.tanh(self)
 
+    def softmax(self, axis=-1):
+        return loss.softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return loss.log_softmax(self, axis)
+
     def astype(self, dtype):
         return elementwise.astype(self, dtype)
 
@@ -345,5 +351,5 @@ def _raw(value):
 
 
 # The ops import Tensor, so they are imported after it is defined.
-from .ops import elementwise, linalg, reduce  # noqa: E402
+from .ops import elementwise, linalg, loss, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

@@ -4,4 +4,7 @@ elementwise  arithmetic, unary functions, activations, where
 reduce       sum, mean, max, min
 shape        reshape, transpose, indexing, pad, concatenate, stack, broadcast_to
 linalg       matmul, linear
+conv         conv2d
+pool         max_pool2d, avg_pool2d
+loss         softmax, log_softmax, cross_entropy, multiclass_hinge_loss
 """
