@@ -8,6 +8,8 @@ Speed: dyngrad and PyTorch run in this one process, interleaved step by step (th
 order alternates), so machine noise hits both alike; the table gives medians and the
 ratio dyngrad / PyTorch. Peers run in their own process and venv (HIPS autograd's
 import name collides with ours), right after, on the same arrays.
+Threads: --threads (default 2) is given to torch and, through OMP/OPENBLAS/MKL_NUM_THREADS
+(the run restarts itself once to set them before NumPy loads), to every BLAS in play.
 Memory: peak resident set of a fresh process per framework and workload that imports
 the framework, builds the workload and runs three steps.
 """
@@ -24,6 +26,8 @@ from pathlib import Path
 from .workloads import BATCH, BUILDERS, OPS_PER_CHAIN, WORKLOADS
 
 HERE = Path(__file__).resolve().parent
+# Every BLAS / OpenMP runtime in play gets the same thread count as torch.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 REPEATS = {"conv_step": 30, "conv_step_cifar": 20, "mlp_step": 60, "op_overhead": 40, "deep_chain": 3}
 
 
@@ -63,9 +67,8 @@ def peak_memory(framework, workload):
     """Peak RSS (MB) of a fresh process running three steps of `workload` in `framework`."""
     code = (f"from benchmarks.workloads import BUILDERS, peak_rss_mb; "
             f"s = BUILDERS[{framework!r}]({workload!r}); s(); s(); s(); print(peak_rss_mb())")
-    env = dict(os.environ, OMP_NUM_THREADS="2")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=HERE.parent, env=env, check=True)
+                          cwd=HERE.parent, check=True)
     return float(done.stdout.strip())
 
 
@@ -80,7 +83,7 @@ def machine():
     import torch
     return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}, NumPy {numpy.__version__}, torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads)")
+            f"({torch.get_num_threads()} threads; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')})")
 
 
 def main(argv=None):
@@ -92,6 +95,13 @@ def main(argv=None):
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
+    threads = str(args.threads)
+    if any(os.environ.get(var) != threads for var in THREAD_VARS):
+        # NumPy's BLAS reads its thread count once, at import, so restart with it set:
+        # dyngrad (OpenBLAS), torch and the peers' processes then all use `threads`.
+        env = dict(os.environ, **{var: threads for var in THREAD_VARS})
+        os.execve(sys.executable, [sys.executable, "-m", "benchmarks.run",
+                                   *(sys.argv[1:] if argv is None else argv)], env)
     set_threads(args.threads)
     print(f"machine: {machine()}")
     peers = ("mygrad", "hips") if args.peers_python else ()
