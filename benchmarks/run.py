@@ -28,6 +28,9 @@ from .workloads import BATCH, BUILDERS, OPS_PER_CHAIN, WORKLOADS
 HERE = Path(__file__).resolve().parent
 # Every BLAS / OpenMP runtime in play gets the same thread count as torch.
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# The peers are 2-20x slower on the conv nets; 10 steps give a stable median and keep
+# the full run under ~3 minutes.
+PEER_REPEATS = 10
 REPEATS = {"conv_step": 30, "conv_step_cifar": 20, "mlp_step": 60, "op_overhead": 40, "deep_chain": 3}
 
 
@@ -115,7 +118,7 @@ def main(argv=None):
         row = (f"{workload:<16} {describe(workload, medians['dyngrad']):>24} "
                f"{describe(workload, medians['torch']):>24} {medians['dyngrad'] / medians['torch']:>5.2f}x")
         for peer in peers:
-            answer = run_peer(args.peers_python, peer, workload, repeats=repeats)
+            answer = run_peer(args.peers_python, peer, workload, repeats=min(repeats, PEER_REPEATS))
             if "times" in answer:
                 medians[peer] = statistics.median(answer["times"])
                 row += f" {medians[peer] / medians['torch']:>11.2f}x"
