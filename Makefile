@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench torch clean
+.PHONY: install test demo bench bench-peers torch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,21 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m examples.train --model convnet --epochs 5 --out runs/demo
 
+# The peers (MyGrad, HIPS autograd) get their own venv: HIPS autograd's import name is
+# `autograd`, like ours. `make bench` adds their columns once `make bench-peers` has run.
+PEERS_VENV := .venv-peers
+PEERS_PY := $(PEERS_VENV)/bin/python
+
+$(PEERS_VENV)/.installed:
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_PY) -m pip install -q --upgrade pip
+	$(PEERS_PY) -m pip install -q mygrad autograd
+	touch $@
+
+bench-peers: $(PEERS_VENV)/.installed
+
 bench: torch
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(if $(wildcard $(PEERS_PY)),--peers-python $(PEERS_PY))
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .hypothesis
+	rm -rf $(VENV) $(PEERS_VENV) runs .pytest_cache .hypothesis

@@ -1,0 +1,142 @@
+"""dyngrad side by side with PyTorch CPU (and MyGrad / HIPS autograd when installed).
+
+    python -m benchmarks.run                 # the full table (`make bench`)
+    python -m benchmarks.run --quick         # fewer repeats, for a smoke test
+    python -m benchmarks.run --peers-python .venv-peers/bin/python
+
+Speed: dyngrad and PyTorch run in this one process, interleaved step by step (the
+order alternates), so machine noise hits both alike; the table gives medians and the
+ratio dyngrad / PyTorch. Peers run in their own process and venv (HIPS autograd's
+import name collides with ours), right after, on the same arrays.
+Threads: --threads (default 2) is given to torch and, through OMP/OPENBLAS/MKL_NUM_THREADS
+(the run restarts itself once to set them before NumPy loads), to every BLAS in play.
+Memory: peak resident set of a fresh process per framework and workload that imports
+the framework, builds the workload and runs three steps.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .workloads import BATCH, BUILDERS, OPS_PER_CHAIN, WORKLOADS
+
+HERE = Path(__file__).resolve().parent
+# Every BLAS / OpenMP runtime in play gets the same thread count as torch.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# The peers are 2-20x slower on the conv nets; 10 steps give a stable median and keep
+# the full run under ~3 minutes.
+PEER_REPEATS = 10
+REPEATS = {"conv_step": 30, "conv_step_cifar": 20, "mlp_step": 60, "op_overhead": 40, "deep_chain": 3}
+
+
+def set_threads(threads):
+    import torch
+    torch.set_num_threads(threads)
+
+
+def time_interleaved(workload, repeats):
+    """Median seconds per step for dyngrad and torch, timed alternately in this process."""
+    steps = {name: build(workload) for name, build in BUILDERS.items()}
+    for step in steps.values():
+        step()  # warm-up: allocations, BLAS threads
+    times = {name: [] for name in steps}
+    order = list(steps)
+    for i in range(repeats):
+        for name in (order if i % 2 == 0 else order[::-1]):
+            start = time.perf_counter()
+            steps[name]()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def run_peer(python, framework, workload, repeats=None, memory=False):
+    """Run benchmarks/peers.py under the peers' interpreter; its JSON answer, or a skip reason."""
+    cmd = [python, str(HERE / "peers.py"), "--framework", framework, "--workload", workload]
+    cmd += ["--memory"] if memory else ["--repeats", str(repeats)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=env, timeout=600)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError, subprocess.TimeoutExpired) as error:
+        return {"skipped": f"{framework} failed: {error}"}
+
+
+def peak_memory(framework, workload):
+    """Peak RSS (MB) of a fresh process running three steps of `workload` in `framework`."""
+    code = (f"from benchmarks.workloads import BUILDERS, peak_rss_mb; "
+            f"s = BUILDERS[{framework!r}]({workload!r}); s(); s(); s(); print(peak_rss_mb())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=HERE.parent, check=True)
+    return float(done.stdout.strip())
+
+
+def describe(workload, seconds):
+    if workload in OPS_PER_CHAIN:
+        return f"{seconds / OPS_PER_CHAIN[workload] * 1e6:.2f} us/op"
+    return f"{seconds * 1e3:.2f} ms ({BATCH[workload] / seconds:.0f} img/s)"
+
+
+def machine():
+    import numpy
+    import torch
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, NumPy {numpy.__version__}, torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a fifth of the repeats")
+    parser.add_argument("--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS))
+    parser.add_argument("--peers-python", default=os.environ.get("DYNGRAD_PEERS_PYTHON"),
+                        help="a Python with mygrad and HIPS autograd installed (optional)")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    threads = str(args.threads)
+    if any(os.environ.get(var) != threads for var in THREAD_VARS):
+        # NumPy's BLAS reads its thread count once, at import, so restart with it set:
+        # dyngrad (OpenBLAS), torch and the peers' processes then all use `threads`.
+        env = dict(os.environ, **{var: threads for var in THREAD_VARS})
+        os.execve(sys.executable, [sys.executable, "-m", "benchmarks.run",
+                                   *(sys.argv[1:] if argv is None else argv)], env)
+    set_threads(args.threads)
+    print(f"machine: {machine()}")
+    peers = ("mygrad", "hips") if args.peers_python else ()
+    header = f"{'workload':<16} {'dyngrad':>24} {'torch':>24} {'ratio':>6}" + "".join(
+        f" {p + ' ratio':>12}" for p in peers)
+    print(header)
+    results = {}
+    for workload in args.workloads:
+        repeats = max(3, REPEATS[workload] // (5 if args.quick else 1))
+        medians = time_interleaved(workload, repeats)
+        row = (f"{workload:<16} {describe(workload, medians['dyngrad']):>24} "
+               f"{describe(workload, medians['torch']):>24} {medians['dyngrad'] / medians['torch']:>5.2f}x")
+        for peer in peers:
+            answer = run_peer(args.peers_python, peer, workload, repeats=min(repeats, PEER_REPEATS))
+            if "times" in answer:
+                medians[peer] = statistics.median(answer["times"])
+                row += f" {medians[peer] / medians['torch']:>11.2f}x"
+            else:
+                row += f" {'-':>12}"
+        print(row, flush=True)
+        results[workload] = medians
+    if not args.no_memory:
+        print(f"\npeak RSS (MB), fresh process, 3 steps:\n{'workload':<16} {'dyngrad':>8} {'torch':>8}"
+              + "".join(f" {p:>8}" for p in peers))
+        for workload in args.workloads:
+            row = f"{workload:<16} {peak_memory('dyngrad', workload):>8.0f} {peak_memory('torch', workload):>8.0f}"
+            for peer in peers:
+                answer = run_peer(args.peers_python, peer, workload, memory=True)
+                row += f" {answer['peak_rss_mb']:>8.0f}" if "peak_rss_mb" in answer else f" {'-':>8}"
+            print(row, flush=True)
+    return results
+
+
+if __name__ == "__main__":
+    main()

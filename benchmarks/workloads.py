@@ -1,0 +1,158 @@
+"""The benchmark workloads, written once per framework with identical weights and data.
+
+Each builder takes a seed and returns a zero-argument `step()` that runs forward +
+backward (+ zero_grad) once. The same NumPy arrays seed every framework, so the
+frameworks compute the same numbers.
+"""
+import numpy as np
+
+WORKLOADS = ("conv_step", "conv_step_cifar", "mlp_step", "op_overhead", "deep_chain")
+OPS_PER_CHAIN = {"op_overhead": 1_000, "deep_chain": 100_000}
+BATCH = {"conv_step": 64, "conv_step_cifar": 64, "mlp_step": 128}
+
+
+def peak_rss_mb():
+    """This process's peak resident set (VmHWM), in MB.
+
+    Not getrusage's ru_maxrss: on Linux that survives exec, so a child started by a big
+    parent would report the parent's peak.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def conv_arrays(channels, size, seed=0, batch=64, filters=32, hidden=100, classes=10):
+    """Data and weights of the CS231n three-layer conv net (conv7x7 pad 3 - relu - pool - fc - relu - fc)."""
+    rng = np.random.default_rng(seed)
+    pooled = filters * (size // 2) ** 2
+    f32 = np.float32
+    return dict(
+        x=rng.standard_normal((batch, channels, size, size)).astype(f32),
+        y=rng.integers(0, classes, batch),
+        w1=(rng.standard_normal((filters, channels, 7, 7)) * 1e-2).astype(f32),
+        b1=np.zeros(filters, f32),
+        w2=(rng.standard_normal((hidden, pooled)) * 1e-2).astype(f32),
+        b2=np.zeros(hidden, f32),
+        w3=(rng.standard_normal((classes, hidden)) * 1e-2).astype(f32),
+        b3=np.zeros(classes, f32),
+    )
+
+
+def mlp_arrays(seed=0, batch=128, sizes=(784, 256, 128, 10)):
+    rng = np.random.default_rng(seed)
+    arrays = dict(x=rng.standard_normal((batch, sizes[0])).astype(np.float32),
+                  y=rng.integers(0, sizes[-1], batch))
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        arrays[f"w{i}"] = (rng.standard_normal((fan_out, fan_in)) / np.sqrt(fan_in)).astype(np.float32)
+        arrays[f"b{i}"] = np.zeros(fan_out, np.float32)
+    return arrays
+
+
+def arrays_for(workload, seed=0):
+    if workload == "conv_step":
+        return conv_arrays(1, 28, seed)
+    if workload == "conv_step_cifar":
+        return conv_arrays(3, 32, seed)
+    if workload == "mlp_step":
+        return mlp_arrays(seed)
+    return dict(x=np.random.default_rng(seed).standard_normal(4).astype(np.float32))
+
+
+# ----- dyngrad ------------------------------------------------------------------------
+
+
+def dyngrad_step(workload, seed=0):
+    import autograd as ag
+    from autograd.ops.conv import conv2d
+    from autograd.ops.loss import cross_entropy
+    from autograd.ops.pool import max_pool2d
+
+    a = arrays_for(workload, seed)
+    params = {k: ag.Tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
+    x = ag.Tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
+    y = a.get("y")
+
+    def zero_grad():
+        for p in params.values():
+            p.grad = None
+        x.grad = None
+
+    if workload in ("conv_step", "conv_step_cifar"):
+        p = params
+
+        def step():
+            h = max_pool2d(conv2d(x, p["w1"], p["b1"], padding=3).relu(), 2)
+            h = ag.linear(h.reshape(h.shape[0], -1), p["w2"], p["b2"]).relu()
+            cross_entropy(ag.linear(h, p["w3"], p["b3"]), y).backward()
+            zero_grad()
+    elif workload == "mlp_step":
+        p = params
+
+        def step():
+            h = ag.linear(x, p["w1"], p["b1"]).relu()
+            h = ag.linear(h, p["w2"], p["b2"]).relu()
+            cross_entropy(ag.linear(h, p["w3"], p["b3"]), y).backward()
+            zero_grad()
+    else:
+        n = OPS_PER_CHAIN[workload]
+
+        def step():
+            h = x
+            for _ in range(n // 2):
+                h = h * 1.0001
+                h = h + 0.0001
+            h.sum().backward()
+            zero_grad()
+    return step
+
+
+# ----- PyTorch ------------------------------------------------------------------------
+
+
+def torch_step(workload, seed=0):
+    import torch
+    import torch.nn.functional as F
+
+    a = arrays_for(workload, seed)
+    params = {k: torch.tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
+    x = torch.tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
+    y = torch.tensor(a["y"]) if "y" in a else None
+
+    def zero_grad():
+        for p in params.values():
+            p.grad = None
+        x.grad = None
+
+    if workload in ("conv_step", "conv_step_cifar"):
+        p = params
+
+        def step():
+            h = F.max_pool2d(F.relu(F.conv2d(x, p["w1"], p["b1"], padding=3)), 2)
+            h = F.relu(F.linear(h.reshape(h.shape[0], -1), p["w2"], p["b2"]))
+            F.cross_entropy(F.linear(h, p["w3"], p["b3"]), y).backward()
+            zero_grad()
+    elif workload == "mlp_step":
+        p = params
+
+        def step():
+            h = F.relu(F.linear(x, p["w1"], p["b1"]))
+            h = F.relu(F.linear(h, p["w2"], p["b2"]))
+            F.cross_entropy(F.linear(h, p["w3"], p["b3"]), y).backward()
+            zero_grad()
+    else:
+        n = OPS_PER_CHAIN[workload]
+
+        def step():
+            h = x
+            for _ in range(n // 2):
+                h = h * 1.0001
+                h = h + 0.0001
+            h.sum().backward()
+            zero_grad()
+    return step
+
+
+BUILDERS = {"dyngrad": dyngrad_step, "torch": torch_step}
