@@ -33,6 +33,7 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> Tensor
 
     def __init__(self, data, requires_grad=False, dtype=None):
+        source = data
         if isinstance(data, Tensor):
             data = data.data
         if isinstance(data, (xp.ndarray, xp.generic)):
@@ -47,7 +48,10 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._node = None
-        self._version = VersionCounter()
+        # A tensor made from another one without a copy shares its data, so it shares
+        # the version counter too: in-place changes through either are seen by both.
+        shares = isinstance(source, Tensor) and data is source.data
+        self._version = source._version if shares else VersionCounter()
 
     @classmethod
     def _make(cls, data):

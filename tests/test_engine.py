@@ -178,6 +178,16 @@ def test_in_place_change_through_a_view_is_detected(view):
         y.backward()
 
 
+def test_in_place_change_through_a_tensor_wrapping_the_same_data_is_detected():
+    x = leaf([1.0, 2.0])
+    c = Tensor(np.array([3.0, 4.0]))
+    y = (x * c).sum()
+    alias = Tensor(c)  # no copy: same data, same version counter
+    alias += 1
+    with pytest.raises(RuntimeError, match="Mul is at version 1"):
+        y.backward()
+
+
 def test_in_place_change_of_a_saved_output_is_detected():
     x = leaf([1.0, 2.0])
     y = x.exp()

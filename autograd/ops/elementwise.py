@@ -341,32 +341,41 @@ class Astype(Function):
 # ----- public functions -------------------------------------------------------------
 
 
+def _binary(op, a, b, op_name):
+    """Apply a broadcasting binary op; a shape mismatch names the op and both shapes."""
+    a, b = operands(a, b, op_name)
+    try:
+        return op.apply(a, b)
+    except ValueError as error:
+        raise ValueError(f"{op_name}: {error}") from None
+
+
 def add(a, b):
-    return Add.apply(*operands(a, b, "add"))
+    return _binary(Add, a, b, "add")
 
 
 def sub(a, b):
-    return Sub.apply(*operands(a, b, "sub"))
+    return _binary(Sub, a, b, "sub")
 
 
 def mul(a, b):
-    return Mul.apply(*operands(a, b, "mul"))
+    return _binary(Mul, a, b, "mul")
 
 
 def div(a, b):
-    return Div.apply(*operands(a, b, "div"))
+    return _binary(Div, a, b, "div")
 
 
 def pow(a, b):
-    return Pow.apply(*operands(a, b, "pow"))
+    return _binary(Pow, a, b, "pow")
 
 
 def maximum(a, b):
-    return Maximum.apply(*operands(a, b, "maximum"))
+    return _binary(Maximum, a, b, "maximum")
 
 
 def minimum(a, b):
-    return Minimum.apply(*operands(a, b, "minimum"))
+    return _binary(Minimum, a, b, "minimum")
 
 
 def where(condition, a, b):

@@ -220,9 +220,11 @@ def test_float_dtype_mismatch_names_both_dtypes():
         Tensor(np.ones(2, np.float32)) * Tensor(np.ones(2))
 
 
-def test_broadcast_mismatch_names_the_shapes():
-    with pytest.raises(ValueError, match=r"\(2,3\).*\(4,\)"):
+def test_broadcast_mismatch_names_the_op_and_the_shapes():
+    with pytest.raises(ValueError, match=r"add: .*\(2,3\).*\(4,\)"):
         Tensor(np.ones((2, 3))) + Tensor(np.ones(4))
+    with pytest.raises(ValueError, match=r"maximum: .*\(3,\).*\(2,\)"):
+        Tensor(np.ones(3)).maximum(Tensor(np.ones(2)))
 
 
 def test_clip_needs_a_bound_in_order():
