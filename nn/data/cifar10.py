@@ -1,0 +1,130 @@
+"""CIFAR-10 from its python pickle batches, read through a restricted unpickler.
+
+A pickle is a program: ``pickle.load`` calls whatever global the file names, e.g.
+``os.system``. A downloaded data set is untrusted input, so batches are read by an
+unpickler that resolves only the few NumPy globals an array needs.
+"""
+
+import codecs
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+try:  # NumPy >= 2
+    from numpy._core import multiarray as _multiarray, numeric as _numeric
+except ImportError:  # NumPy 1.x
+    from numpy.core import multiarray as _multiarray, numeric as _numeric
+
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer",
+    "dog", "frog", "horse", "ship", "truck",
+)
+CIFAR10_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
+CIFAR10_TEST_FILE = "test_batch"
+_SUBFOLDER = "cifar-10-batches-py"
+
+# Everything a pickled NumPy array can refer to, under NumPy 1.x and 2.x names and
+# pickle protocols 2 to 5 (protocol 2 stores bytes through _codecs.encode).
+_ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): _multiarray._reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _multiarray._reconstruct,
+    ("numpy.core.numeric", "_frombuffer"): _numeric._frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _numeric._frombuffer,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): codecs.encode,
+}
+
+# What a malformed pickle can raise, from the pickle machine or the allowed callables.
+_UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError,
+                      AttributeError, IndexError, KeyError)
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickler that resolves only the globals in ``_ALLOWED_GLOBALS``."""
+
+    def __init__(self, file):
+        super().__init__(file, encoding="bytes")  # CIFAR-10 was pickled by Python 2
+
+    def find_class(self, module, name):
+        try:
+            return _ALLOWED_GLOBALS[module, name]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"refused global '{module}.{name}' (a CIFAR-10 batch holds only NumPy "
+                "arrays, lists and bytes; this file is corrupt or malicious)"
+            ) from None
+
+
+def load_cifar10(root):
+    """Return ``(X_train, y_train, X_test, y_test)`` from the CIFAR-10 python batches.
+
+    ``root`` is the folder holding ``data_batch_1..5`` and ``test_batch``, or its parent
+    holding ``cifar-10-batches-py/``. X is float32 (N, 3, 32, 32) scaled to [0, 1]; y is
+    int64 in 0..9.
+    """
+    folder = _find_batches(Path(root))
+    train = [load_cifar10_batch(folder / name) for name in CIFAR10_TRAIN_FILES]
+    X_test, y_test = load_cifar10_batch(folder / CIFAR10_TEST_FILE)
+    X_train = np.concatenate([X for X, _ in train])
+    y_train = np.concatenate([y for _, y in train])
+    return X_train, y_train, X_test, y_test
+
+
+def load_cifar10_batch(path):
+    """Return ``(X, y)`` from one CIFAR-10 batch file; ValueError naming it if malformed."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as file:
+            batch = RestrictedUnpickler(file).load()
+    except _UNPICKLING_ERRORS as error:
+        raise ValueError(f"{path}: cannot unpickle: {error}") from None
+    return _parse_batch(batch, path)
+
+
+def _parse_batch(batch, path):
+    if not isinstance(batch, dict):
+        raise ValueError(f"{path}: expected a dict, got {type(batch).__name__}")
+    batch = {key.decode() if isinstance(key, bytes) else key: value
+             for key, value in batch.items()}
+    for key in ("data", "labels"):
+        if key not in batch:
+            raise ValueError(f"{path}: missing key '{key}'")
+    data = batch["data"]
+    if not (isinstance(data, np.ndarray) and data.dtype == np.uint8
+            and data.ndim == 2 and data.shape[1] == 3072):
+        raise ValueError(f"{path}: 'data' must be a uint8 array of shape (N, 3072), "
+                         f"got {_describe(data)}")
+    labels = batch["labels"]
+    if not (isinstance(labels, (list, np.ndarray))
+            and all(isinstance(label, (int, np.integer)) for label in labels)
+            and np.ndim(labels) == 1 and len(labels) == len(data)):
+        raise ValueError(f"{path}: 'labels' must be {len(data)} integers, got {_describe(labels)}")
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
+        raise ValueError(f"{path}: labels must lie in 0..9, found {labels.min()}..{labels.max()}")
+    X = data.reshape(-1, 3, 32, 32).astype(np.float32)
+    X /= 255
+    return X, labels
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of shape {value.shape}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _find_batches(root):
+    names = CIFAR10_TRAIN_FILES + (CIFAR10_TEST_FILE,)
+    for folder in (root, root / _SUBFOLDER):
+        if all((folder / name).is_file() for name in names):
+            return folder
+    missing = [name for name in names if not (root / name).is_file()]
+    raise FileNotFoundError(
+        f"CIFAR-10 not found in {root} or {root / _SUBFOLDER} (missing: {', '.join(missing)}). "
+        "Download 'CIFAR-10 python version' (cifar-10-python.tar.gz) from "
+        "https://www.cs.toronto.edu/~kriz/cifar.html, extract it, and pass the folder as root."
+    )

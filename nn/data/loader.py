@@ -1,0 +1,47 @@
+"""DataLoader: mini-batches over in-memory arrays."""
+
+import numbers
+
+import numpy as np
+
+
+class DataLoader:
+    """Iterate over ``(Tensor xb, ndarray yb)`` mini-batches of ``X`` and ``y``.
+
+    With ``shuffle=True`` every ``iter()`` (every epoch) draws a new permutation from
+    ``np.random.default_rng(seed)``, so a given seed reproduces the same sequence of
+    epochs. ``drop_last=True`` skips a final batch smaller than ``batch_size``.
+    """
+
+    def __init__(self, X, y, batch_size, shuffle=False, drop_last=False, seed=None):
+        X, y = np.asarray(X), np.asarray(y)
+        if X.ndim == 0 or y.ndim == 0:
+            raise ValueError("DataLoader: X and y must be arrays with a leading sample axis")
+        if len(X) != len(y):
+            raise ValueError(f"DataLoader: X has {len(X)} samples but y has {len(y)}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+            raise TypeError(
+                f"DataLoader: batch_size must be an int, got {type(batch_size).__name__}")
+        if batch_size <= 0:
+            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        self.X, self.y = X, y
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self._rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        full, rest = divmod(len(self.X), self.batch_size)
+        return full if self.drop_last or rest == 0 else full + 1
+
+    def __iter__(self):
+        # Imported here so the loaders work without the engine (e.g. scripts that only
+        # prepare data files).
+        from autograd import Tensor
+
+        order = self._rng.permutation(len(self.X)) if self.shuffle else None
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            if order is not None:
+                rows = order[rows]
+            yield Tensor(self.X[rows]), self.y[rows]

@@ -1,0 +1,470 @@
+"""Tests for nn.data, on small real IDX and pickle files that the tests write themselves."""
+
+import gzip
+import hashlib
+import os
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+from nn import data
+from nn.data import fashion_mnist
+
+FASHION_NAMES = [name for pair in fashion_mnist.FASHION_MNIST_FILES.values() for name in pair]
+
+
+# ---------------------------------------------------------------- file writers
+
+def idx_bytes(array, code=0x08, big_endian_dtype=">u1"):
+    """IDX encoding of ``array``, written independently of nn.data.write_idx."""
+    header = struct.pack(">HBB", 0, code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(big_endian_dtype).tobytes()
+
+
+def write_gz(path, raw):
+    with gzip.open(path, "wb") as file:
+        file.write(raw)
+    return path
+
+
+def write_fashion(folder, n_train=6, n_test=4, seed=0):
+    """Write all four Fashion-MNIST files with random content; return the arrays."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        labels = np.arange(n, dtype=np.uint8) % 10
+        images_name, labels_name = fashion_mnist.FASHION_MNIST_FILES[split]
+        write_gz(folder / images_name, idx_bytes(images))
+        write_gz(folder / labels_name, idx_bytes(labels))
+        arrays[split] = images, labels
+    return arrays
+
+
+def write_batch(path, batch, protocol=pickle.HIGHEST_PROTOCOL):
+    with open(path, "wb") as file:
+        pickle.dump(batch, file, protocol=protocol)
+    return path
+
+
+def cifar_batch(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return {b"batch_label": b"test", b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            b"labels": [int(label) for label in rng.integers(0, 10, n)],
+            b"filenames": [b"x.png"] * n}
+
+
+def write_cifar(folder, n=3):
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    return [write_batch(folder / name, cifar_batch(n, seed)) for seed, name in enumerate(names)]
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No DYNGRAD_DATA, an empty system folder and an empty cache: nothing real is found."""
+    monkeypatch.delenv("DYNGRAD_DATA", raising=False)
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "system")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path
+
+
+# ---------------------------------------------------------------- IDX
+
+def test_read_idx_round_trips_gz_and_plain_files(tmp_path):
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    assert np.array_equal(data.read_idx(write_gz(tmp_path / "a.gz", idx_bytes(images))), images)
+    ints = np.array([-5, 70000], dtype=np.int32)
+    (tmp_path / "b.idx").write_bytes(idx_bytes(ints, 0x0C, ">i4"))
+    result = data.read_idx(tmp_path / "b.idx")
+    assert result.dtype == np.int32 and np.array_equal(result, ints)
+
+
+def test_write_idx_is_readable_and_reproducible(tmp_path):
+    array = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    data.write_idx(tmp_path / "a.gz", array)
+    data.write_idx(tmp_path / "b.gz", array)
+    assert np.array_equal(data.read_idx(tmp_path / "a.gz"), array)
+    assert (tmp_path / "a.gz").read_bytes() == (tmp_path / "b.gz").read_bytes()
+
+
+GOOD = idx_bytes(np.zeros((2, 3), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"\x00\x00", "too short for an IDX header"),
+    (b"\x01\x02" + GOOD[2:], "bad IDX magic number 0x0102"),
+    (GOOD[:2] + b"\x07" + GOOD[3:], "unknown IDX dtype code 0x07"),
+    (b"\x00\x00\x08\x00", "declares 0 dimensions"),
+    (GOOD[:8], "truncated IDX header"),
+    (GOOD[:-1], r"shape \(2, 3\) \(6 bytes of data\) but the file holds 5"),
+    (GOOD + b"\x00", "but the file holds 7 bytes"),
+], ids=["short", "magic", "dtype", "ndim", "header", "truncated-data", "extra-data"])
+def test_read_idx_rejects_malformed_files_naming_them(tmp_path, raw, message):
+    path = write_gz(tmp_path / "bad-idx.gz", raw)
+    with pytest.raises(ValueError, match=message) as error:
+        data.read_idx(path)
+    assert "bad-idx.gz" in str(error.value)
+
+
+def test_read_idx_rejects_truncated_and_non_gzip_files(tmp_path):
+    full = write_gz(tmp_path / "full.gz", GOOD * 100).read_bytes()
+    (tmp_path / "cut.gz").write_bytes(full[:len(full) // 2])
+    with pytest.raises(ValueError, match=r"cut\.gz: truncated gzip file"):
+        data.read_idx(tmp_path / "cut.gz")
+    (tmp_path / "plain.gz").write_bytes(GOOD)
+    with pytest.raises(ValueError, match=r"plain\.gz: not a valid gzip file"):
+        data.read_idx(tmp_path / "plain.gz")
+
+
+# ---------------------------------------------------------------- Fashion-MNIST files
+
+def test_load_fashion_mnist_shapes_dtypes_and_scaling(isolated):
+    arrays = write_fashion(isolated / "fm")
+    for split in ("train", "test"):
+        X, y = data.load_fashion_mnist(isolated / "fm", split)
+        images, labels = arrays[split]
+        assert X.dtype == np.float32 and X.shape == (len(images), 1, 28, 28)
+        assert y.dtype == np.int64 and np.array_equal(y, labels)
+        assert np.allclose(X[:, 0] * 255, images)
+
+
+def replace_file(folder, name, array):
+    write_gz(folder / name, idx_bytes(array))
+
+
+@pytest.mark.parametrize("name, array, message", [
+    ("train-images-idx3-ubyte.gz", np.zeros((6, 28, 27), np.uint8),
+     r"images of shape \(N, 28, 28\)"),
+    ("train-labels-idx1-ubyte.gz", np.zeros((6, 1), np.uint8), "1-D uint8 label array"),
+    ("train-labels-idx1-ubyte.gz", np.full(6, 10, np.uint8), "label 10 is out of range"),
+    ("train-labels-idx1-ubyte.gz", np.zeros(5, np.uint8), "holds 6 images but .* holds 5 labels"),
+], ids=["image-shape", "label-ndim", "label-range", "count-mismatch"])
+def test_load_fashion_mnist_rejects_inconsistent_files(isolated, name, array, message):
+    write_fashion(isolated / "fm")
+    replace_file(isolated / "fm", name, array)
+    with pytest.raises(ValueError, match=message) as error:
+        data.load_fashion_mnist(isolated / "fm", "train")
+    assert name in str(error.value)
+
+
+def test_load_fashion_mnist_rejects_unknown_split(isolated):
+    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'val'"):
+        data.load_fashion_mnist(split="val")
+
+
+# ---------------------------------------------------------------- search order
+
+def test_search_order_env_then_system_then_cache(isolated, monkeypatch):
+    cache = isolated / "cache" / "dyngrad" / "fashion-mnist"
+    write_fashion(cache)
+    assert data.fashion_mnist_source() == cache
+    write_fashion(isolated / "system")
+    assert data.fashion_mnist_source() == isolated / "system"
+    write_fashion(isolated / "env" / "fashion-mnist")  # a parent folder works too
+    monkeypatch.setenv("DYNGRAD_DATA", str(isolated / "env"))
+    assert data.fashion_mnist_source() == isolated / "env" / "fashion-mnist"
+    write_fashion(isolated / "explicit")
+    assert data.fashion_mnist_source(isolated / "explicit") == isolated / "explicit"
+
+
+def test_incomplete_folders_are_skipped(isolated, monkeypatch):
+    write_fashion(isolated / "env")
+    (isolated / "env" / "t10k-labels-idx1-ubyte.gz").unlink()
+    monkeypatch.setenv("DYNGRAD_DATA", str(isolated / "env"))
+    write_fashion(isolated / "system")
+    assert data.fashion_mnist_source() == isolated / "system"
+
+
+def test_explicit_root_is_not_a_search_start(isolated):
+    write_fashion(isolated / "system")
+    with pytest.raises(FileNotFoundError) as error:
+        data.fashion_mnist_source(isolated / "empty")
+    assert f"in: {isolated / 'empty'})" in str(error.value)
+
+
+def test_not_found_error_says_how_to_fix(isolated):
+    with pytest.raises(FileNotFoundError) as error:
+        data.load_fashion_mnist()
+    message = str(error.value)
+    for hint in ("apt-get install dataset-fashion-mnist", "DYNGRAD_DATA", "root=",
+                 "download=True", str(isolated / "system"), "train-images-idx3-ubyte.gz"):
+        assert hint in message
+
+
+def test_cache_defaults_to_home_without_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert data.fashion_mnist_cache_dir() == tmp_path / ".cache" / "dyngrad" / "fashion-mnist"
+
+
+# ---------------------------------------------------------------- download
+
+@pytest.fixture
+def mirror(isolated, monkeypatch):
+    """A file:// mirror of small Fashion-MNIST files, with their MD5 sums published."""
+    arrays = write_fashion(isolated / "mirror")
+    for name in FASHION_NAMES:
+        md5 = hashlib.md5((isolated / "mirror" / name).read_bytes()).hexdigest()
+        monkeypatch.setitem(fashion_mnist.FASHION_MNIST_MD5, name, md5)
+    monkeypatch.setattr(fashion_mnist, "FASHION_MNIST_URL", (isolated / "mirror").as_uri() + "/")
+    return arrays
+
+
+def test_download_fetches_into_the_cache_and_loads(mirror, isolated):
+    X, y = data.load_fashion_mnist(split="test", download=True)
+    assert np.array_equal(y, mirror["test"][1]) and X.shape == (4, 1, 28, 28)
+    cache = isolated / "cache" / "dyngrad" / "fashion-mnist"
+    assert sorted(os.listdir(cache)) == sorted(FASHION_NAMES)
+    assert data.fashion_mnist_source() == cache
+
+
+def test_download_with_bad_md5_leaves_nothing(mirror, isolated, monkeypatch):
+    monkeypatch.setitem(fashion_mnist.FASHION_MNIST_MD5, "train-images-idx3-ubyte.gz", "0" * 32)
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte\.gz: MD5 [0-9a-f]{32} does not "
+                                         "match the published 0{32}"):
+        data.load_fashion_mnist(download=True)
+    left = os.listdir(isolated / "cache" / "dyngrad" / "fashion-mnist")
+    assert "train-images-idx3-ubyte.gz" not in left
+    assert not any(name.endswith(".part") for name in left)
+
+
+def test_failed_download_leaves_nothing(isolated):
+    with pytest.raises(OSError):
+        data.download_fashion_mnist(isolated / "dest", base_url=(isolated / "nowhere").as_uri())
+    assert os.listdir(isolated / "dest") == []
+
+
+# ---------------------------------------------------------------- embedded subset
+
+@pytest.mark.parametrize("split, per_class", [("train", 500), ("test", 100)])
+def test_embedded_subset_is_stratified(split, per_class):
+    X, y = data.load_fashion_mnist_subset(split)
+    assert X.shape == (10 * per_class, 1, 28, 28) and X.dtype == np.float32
+    assert y.dtype == np.int64 and np.all(np.bincount(y) == per_class)
+    assert X.min() >= 0 and X.max() <= 1
+    assert len(data.FASHION_MNIST_CLASSES) == 10
+
+
+def test_or_subset_prefers_full_set_and_falls_back(isolated):
+    X, y, source = data.load_fashion_mnist_or_subset(split="test")
+    assert "embedded subset" in source and "apt-get install dataset-fashion-mnist" in source
+    assert len(X) == 1000
+    write_fashion(isolated / "system")
+    X, y, source = data.load_fashion_mnist_or_subset(split="test")
+    assert "full set" in source and str(isolated / "system") in source and len(X) == 4
+    with pytest.raises(FileNotFoundError):
+        data.load_fashion_mnist_or_subset(isolated / "wrong", "test")
+
+
+@pytest.mark.skipif(not fashion_mnist.SYSTEM_DIR.is_dir(),
+                    reason="Debian package dataset-fashion-mnist not installed")
+def test_real_debian_files_contain_the_subset():
+    X, y = data.load_fashion_mnist(fashion_mnist.SYSTEM_DIR, "test")
+    assert X.shape == (10000, 1, 28, 28) and np.all(np.bincount(y) == 1000)
+    full = {image.tobytes(): label for image, label in zip(X, y)}
+    X_sub, y_sub = data.load_fashion_mnist_subset("test")
+    assert all(full[image.tobytes()] == label for image, label in zip(X_sub, y_sub))
+
+
+# ---------------------------------------------------------------- CIFAR-10
+
+def test_load_cifar10_shapes_channels_and_subfolder(tmp_path):
+    paths = write_cifar(tmp_path / "cifar-10-batches-py")
+    X_train, y_train, X_test, y_test = data.load_cifar10(tmp_path)
+    assert X_train.shape == (15, 3, 32, 32) and X_test.shape == (3, 3, 32, 32)
+    assert X_train.dtype == np.float32 and y_train.dtype == np.int64
+    first = pickle.loads(paths[0].read_bytes())
+    # A row holds the R, G, B planes one after the other.
+    assert X_train[0, 1, 0, 0] == np.float32(first[b"data"][0, 1024] / 255)
+    assert list(y_train[:3]) == first[b"labels"]
+    assert data.load_cifar10(tmp_path / "cifar-10-batches-py")[3].shape == (3,)
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_cifar_batch_loads_under_every_pickle_protocol(tmp_path, protocol):
+    batch = cifar_batch(4)
+    X, y = data.load_cifar10_batch(write_batch(tmp_path / "b", batch, protocol))
+    assert np.array_equal((X * 255).round().astype(np.uint8).reshape(4, -1), batch[b"data"])
+
+
+class Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_malicious_pickle_is_refused_without_running(tmp_path):
+    marker = tmp_path / "pwned"
+    path = write_batch(tmp_path / "data_batch_1", {b"data": Exploit(marker), b"labels": []})
+    refused = r"data_batch_1: cannot unpickle: refused global '(posix|nt|os)\.system'"
+    with pytest.raises(ValueError, match=refused):
+        data.load_cifar10_batch(path)
+    assert not marker.exists()
+
+
+def test_malicious_builtin_is_refused(tmp_path):
+    class Eval:
+        def __reduce__(self):
+            return eval, ("1 + 1",)
+    path = write_batch(tmp_path / "test_batch", Eval())
+    with pytest.raises(ValueError, match="refused global 'builtins.eval'"):
+        data.load_cifar10_batch(path)
+
+
+def batch_with(**changes):
+    batch = cifar_batch(3)
+    batch.update({key.encode(): value for key, value in changes.items()})
+    return batch
+
+
+@pytest.mark.parametrize("content, message", [
+    ([1, 2], "expected a dict, got list"),
+    ({b"data": np.zeros((3, 3072), np.uint8)}, "missing key 'labels'"),
+    (batch_with(data=np.zeros((3, 100), np.uint8)),
+     r"'data' must be a uint8 array of shape \(N, 3072\), got a uint8 array of shape \(3, 100\)"),
+    (batch_with(data=np.zeros((3, 3072), np.float32)), "'data' must be a uint8 array"),
+    (batch_with(data=[1, 2, 3]), "'data' must be a uint8 array .* got a list of 3"),
+    (batch_with(labels=[1, 2]), "'labels' must be 3 integers"),
+    (batch_with(labels=[1.0, 2.0, 3.0]), "'labels' must be 3 integers"),
+    (batch_with(labels=[1, [2], 3]), "'labels' must be 3 integers, got a list of 3"),
+    (batch_with(labels=[0, 10, 1]), r"labels must lie in 0\.\.9, found 0\.\.10"),
+], ids=["not-dict", "no-labels", "data-shape", "data-dtype", "data-list", "label-count",
+        "label-float", "label-ragged", "label-range"])
+def test_malformed_cifar_batches_are_rejected_naming_the_file(tmp_path, content, message):
+    path = write_batch(tmp_path / "data_batch_3", content)
+    with pytest.raises(ValueError, match=message) as error:
+        data.load_cifar10_batch(path)
+    assert "data_batch_3" in str(error.value)
+
+
+def test_truncated_cifar_batch_is_rejected(tmp_path):
+    path = write_batch(tmp_path / "test_batch", cifar_batch(3))
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="test_batch: cannot unpickle"):
+        data.load_cifar10_batch(path)
+
+
+def test_missing_cifar_says_where_to_get_it(tmp_path):
+    write_cifar(tmp_path)
+    (tmp_path / "data_batch_4").unlink()
+    with pytest.raises(FileNotFoundError) as error:
+        data.load_cifar10(tmp_path)
+    message = str(error.value)
+    for hint in ("missing: data_batch_4", "cifar-10-python.tar.gz", "cs.toronto.edu",
+                 "pass the folder"):
+        assert hint in message
+
+
+# ---------------------------------------------------------------- DataLoader
+
+@pytest.fixture
+def Tensor():
+    return pytest.importorskip("autograd").Tensor
+
+
+def arrays(n=10):
+    return np.arange(n * 2, dtype=np.float32).reshape(n, 2), np.arange(n)
+
+
+def epoch(loader):
+    return [(xb.data, yb) for xb, yb in loader]
+
+
+def test_batches_in_order_with_a_short_last_batch(Tensor):
+    X, y = arrays()
+    loader = data.DataLoader(X, y, batch_size=4)
+    batches = list(loader)
+    assert len(loader) == len(batches) == 3
+    assert all(isinstance(xb, Tensor) and xb.data.dtype == np.float32 for xb, _ in batches)
+    assert [list(yb) for _, yb in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert np.array_equal(batches[2][0].data, X[8:])
+
+
+def test_drop_last(Tensor):
+    X, y = arrays()
+    loader = data.DataLoader(X, y, batch_size=4, drop_last=True)
+    assert len(loader) == 2 and [len(yb) for _, yb in loader] == [4, 4]
+    assert len(data.DataLoader(X, y, batch_size=5, drop_last=True)) == 2
+    assert len(data.DataLoader(X, y, batch_size=11, drop_last=True)) == 0
+    assert len(data.DataLoader(X, y, batch_size=11)) == 1
+
+
+def test_shuffle_is_a_new_permutation_each_epoch_and_reproducible(Tensor):
+    X, y = arrays(50)
+    loader = data.DataLoader(X, y, batch_size=8, shuffle=True, seed=3)
+    first, second = epoch(loader), epoch(loader)
+    for batches in (first, second):
+        order = np.concatenate([yb for _, yb in batches])
+        assert sorted(order) == list(range(50))
+        assert all(np.array_equal(xb, X[yb]) for xb, yb in batches)  # rows stay paired
+    assert not np.array_equal(first[0][1], second[0][1])
+    again = data.DataLoader(X, y, batch_size=8, shuffle=True, seed=3)
+    for batches in (first, second):
+        assert all(np.array_equal(a[1], b[1]) for a, b in zip(batches, epoch(again)))
+    other = epoch(data.DataLoader(X, y, batch_size=8, shuffle=True, seed=4))
+    assert not np.array_equal(first[0][1], other[0][1])
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(y=np.arange(9)), ValueError, "X has 10 samples but y has 9"),
+    (dict(batch_size=0), ValueError, "batch_size must be positive, got 0"),
+    (dict(batch_size=-2), ValueError, "batch_size must be positive, got -2"),
+    (dict(batch_size=2.5), TypeError, "batch_size must be an int, got float"),
+    (dict(batch_size=True), TypeError, "batch_size must be an int, got bool"),
+    (dict(X=np.float32(1)), ValueError, "leading sample axis"),
+])
+def test_dataloader_validates_arguments(kwargs, error, message):
+    X, y = arrays()
+    arguments = dict(X=X, y=y, batch_size=4) | kwargs
+    with pytest.raises(error, match=message):
+        data.DataLoader(**arguments)
+
+
+# ---------------------------------------------------------------- preprocessing
+
+def test_subtract_mean_image_centres_all_sets_with_training_mean():
+    rng = np.random.default_rng(0)
+    X_train, X_test = rng.random((20, 3, 4, 4), np.float32), rng.random((5, 3, 4, 4), np.float32)
+    before = X_train.copy()
+    centred_train, centred_test, mean = data.subtract_mean_image(X_train, X_test)
+    assert mean.shape == (3, 4, 4) and centred_train.dtype == np.float32
+    assert np.allclose(centred_train.mean(axis=0), 0, atol=1e-6)
+    assert np.allclose(centred_test, X_test - mean)
+    assert np.array_equal(X_train, before)
+
+
+def test_normalize_per_channel():
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 3, 4, 4), np.float32) * np.array([1, 5, 9], np.float32)[None, :, None, None]
+    X[:, 2] = 7  # a constant channel
+    normalized, mean, std = data.normalize_per_channel(X)
+    assert mean.shape == std.shape == (3,) and normalized.dtype == np.float32
+    assert np.allclose(normalized.mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    assert np.allclose(normalized.std(axis=(0, 2, 3)), [1, 1, 0], atol=1e-5)
+    again, _, _ = data.normalize_per_channel(X[:5], mean, std)
+    assert np.allclose(again, normalized[:5])
+
+
+def test_flatten():
+    assert data.flatten(np.zeros((4, 3, 2, 2))).shape == (4, 12)
+
+
+def test_train_val_split():
+    X, y = arrays(20)
+    X_train, y_train, X_val, y_val = data.train_val_split(X, y, 5, seed=0)
+    assert len(y_val) == 5 and len(y_train) == 15
+    assert sorted(np.concatenate([y_train, y_val])) == list(range(20))
+    assert np.array_equal(X_val, X[y_val]) and list(y_train) == sorted(y_train)
+    assert np.array_equal(data.train_val_split(X, y, 0.25, seed=0)[3], y_val)
+    with pytest.raises(ValueError, match="leaves no training or no validation samples out of 20"):
+        data.train_val_split(X, y, 20)
+    with pytest.raises(ValueError, match="val_size must be an int or a float in"):
+        data.train_val_split(X, y, 1.5)
+    with pytest.raises(ValueError, match="X has 20 samples but y has 19"):
+        data.train_val_split(X, y[:-1], 2)
