@@ -1,0 +1,323 @@
+"""Layers: thin Modules that hold parameters and call `nn.functional`.
+
+Shapes and initialisation follow PyTorch, so weights can be copied one to one:
+Linear.weight is (out_features, in_features), Conv2d.weight (out, in, kh, kw).
+Parameters are float32 unless a layer is given `dtype=`.
+"""
+from collections import OrderedDict
+
+import numpy as np
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+__all__ = ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
+           "Flatten", "Identity", "LeakyReLU", "Linear", "MSELoss", "MaxPool2d", "ReLU", "Sequential",
+           "Sigmoid", "Tanh"]
+
+
+def _positive_int(layer, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _pair(value):
+    return (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+
+
+def _empty(shape, dtype):
+    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"parameters must be floating point, got dtype {dtype}")
+    return Parameter(np.zeros(shape, dtype=dtype))
+
+
+# ----- affine layers ---------------------------------------------------------------
+
+
+class Linear(Module):
+    """y = x @ weight.T + bias, weight (out_features, in_features), bias (out_features,)."""
+
+    def __init__(self, in_features, out_features, bias=True, dtype=None):
+        super().__init__()
+        self.in_features = _positive_int("Linear", "in_features", in_features)
+        self.out_features = _positive_int("Linear", "out_features", out_features)
+        self.weight = _empty((self.out_features, self.in_features), dtype)
+        self.bias = _empty((self.out_features,), dtype) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_init_(self.weight, self.bias)
+
+    def forward(self, input):
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Conv2d(Module):
+    """2-D convolution of (N, C_in, H, W) input; weight (C_out, C_in, kh, kw), bias (C_out,)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, dtype=None):
+        super().__init__()
+        self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
+        self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = _pair(padding)
+        for name in ("kernel_size", "stride"):
+            for v in getattr(self, name):
+                _positive_int("Conv2d", name, v)
+        if len(self.padding) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                                         or v < 0 for v in self.padding):
+            raise ValueError(f"Conv2d: padding must be a non-negative int or pair, got {padding!r}")
+        self.weight = _empty((self.out_channels, self.in_channels) + self.kernel_size, dtype)
+        self.bias = _empty((self.out_channels,), dtype) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_init_(self.weight, self.bias)
+
+    def forward(self, input):
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self):
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+# ----- pooling and reshaping -------------------------------------------------------
+
+
+class MaxPool2d(Module):
+    """Max over kernel_size windows; stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+
+    def forward(self, input):
+        return F.max_pool2d(input, self.kernel_size, self.stride)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class AvgPool2d(MaxPool2d):
+    """Mean over kernel_size windows; stride defaults to kernel_size."""
+
+    def forward(self, input):
+        return F.avg_pool2d(input, self.kernel_size, self.stride)
+
+
+class Flatten(Module):
+    """Merge axes start_dim..end_dim into one (by default all but the batch axis)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return F.flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Identity(Module):
+    def forward(self, input):
+        return input
+
+
+# ----- activations -----------------------------------------------------------------
+
+
+class ReLU(Module):
+    def forward(self, input):
+        return F.relu(input)
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    def forward(self, input):
+        return F.sigmoid(input)
+
+
+class Tanh(Module):
+    def forward(self, input):
+        return F.tanh(input)
+
+
+# ----- regularisation and normalisation --------------------------------------------
+
+
+class Dropout(Module):
+    """Inverted dropout with probability p in training mode; the identity in eval mode."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+            raise ValueError(f"Dropout: probability p must be in [0, 1), got {p!r}")
+        self.p = p
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    _input_dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 dtype=None):
+        super().__init__()
+        self.num_features = _positive_int(type(self).__name__, "num_features", num_features)
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None, got {momentum!r}")
+        if not eps > 0:
+            raise ValueError(f"{type(self).__name__}: eps must be positive, got {eps!r}")
+        self.eps, self.momentum = eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        shape = (self.num_features,)
+        self.weight = init.ones_(_empty(shape, dtype)) if affine else None
+        self.bias = _empty(shape, dtype) if affine else None
+        if track_running_stats:
+            dtype = np.float32 if dtype is None else dtype
+            self.register_buffer("running_mean", np.zeros(shape, dtype=dtype))
+            self.register_buffer("running_var", np.ones(shape, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, input):
+        if input.ndim not in self._input_dims:
+            raise ValueError(f"{type(self).__name__}: expected a {' or '.join(map(str, self._input_dims))}-D "
+                             f"input, got shape {input.shape}")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked += 1
+            if self.momentum is None:       # cumulative moving average, as PyTorch
+                momentum = 1.0 / float(self.num_batches_tracked)
+        use_batch_stats = self.training or self.running_mean is None
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) input, per channel C (see F.batch_norm)."""
+    _input_dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) input, per channel C (see F.batch_norm)."""
+    _input_dims = (4,)
+
+
+# ----- losses ----------------------------------------------------------------------
+
+
+class CrossEntropyLoss(Module):
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input, target):
+        return F.cross_entropy(input, target, reduction=self.reduction)
+
+
+class MSELoss(CrossEntropyLoss):
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+# ----- containers ------------------------------------------------------------------
+
+
+class Sequential(Module):
+    """Modules applied in order. Sequential(m0, m1, ...) or Sequential(OrderedDict(name=m)).
+
+    Indexable (ints, negative ints, slices give a Sequential), iterable, len(), append().
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(args):
+                if not isinstance(module, Module):
+                    raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
+                self.add_module(str(index), module)
+
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def _key(self, index):
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"Sequential indices must be integers or slices, not {type(index).__name__}")
+        size = len(self._modules)
+        if not -size <= index < size:
+            raise IndexError(f"index {index} is out of range for a Sequential of length {size}")
+        return list(self._modules)[index % size]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return self._modules[self._key(index)]
+
+    def __setitem__(self, index, module):
+        setattr(self, self._key(index), module)
+
+    def __delitem__(self, index):
+        keys = list(self._modules)[index] if isinstance(index, slice) else [self._key(index)]
+        for key in keys:
+            delattr(self, key)
+        # Renumber, so indices stay 0..len-1 as in PyTorch.
+        items = list(self._modules.items())
+        for key, _ in items:
+            delattr(self, key)
+        for i, (_, module) in enumerate(items):
+            self.add_module(str(i), module)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
+        self.add_module(str(len(self)), module)
+        return self

@@ -1,0 +1,218 @@
+"""Module and Parameter: registration, dotted names, modes, state_dict, repr, errors."""
+import numpy as np
+import pytest
+
+import nn
+from autograd import Tensor, no_grad
+from autograd.function import graph_clock
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.scale = nn.Parameter(np.ones(4, dtype=np.float32))
+        self.register_buffer("count", np.zeros(1, dtype=np.float32))
+        self.note = "not registered"
+
+    def forward(self, x):
+        return self.fc(x) * self.scale
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = Block()
+        self.act = nn.ReLU()
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(self.act(self.first(x)))
+
+
+def test_parameter_defaults_and_types():
+    p = nn.Parameter(np.zeros((2, 3), dtype=np.float64))
+    assert p.requires_grad and p.dtype == np.float64 and p.is_leaf
+    assert nn.Parameter([1.0, 2.0]).dtype == np.float32
+    assert not nn.Parameter([1.0], requires_grad=False).requires_grad
+    with pytest.raises(TypeError, match="floating point"):
+        nn.Parameter(np.arange(3))
+    t = Tensor(np.ones(3))
+    assert nn.Parameter(t).data is t.data
+    assert repr(p).startswith("Parameter containing:")
+
+
+def test_named_parameters_dotted_in_registration_order():
+    net = Net()
+    names = [name for name, _ in net.named_parameters()]
+    assert names == ["first.scale", "first.fc.weight", "first.fc.bias", "head.weight", "head.bias"]
+    assert [id(p) for p in net.parameters()] == [id(p) for _, p in net.named_parameters()]
+    assert [n for n, _ in net.named_parameters(prefix="net")][0] == "net.first.scale"
+    assert [n for n, _ in net.first.named_parameters(recurse=False)] == ["scale"]
+
+
+def test_buffers_in_state_dict_not_in_parameters():
+    net = Net()
+    assert "first.count" not in dict(net.named_parameters())
+    assert [n for n, _ in net.named_buffers()] == ["first.count"]
+    assert "first.count" in net.state_dict()
+    net.first.register_buffer("scratch", np.zeros(2), persistent=False)
+    assert "first.scratch" not in net.state_dict()
+
+
+def test_children_and_modules():
+    net = Net()
+    assert [n for n, _ in net.named_children()] == ["first", "act", "head"]
+    assert list(net.children())[1] is net.act
+    assert [n for n, _ in net.named_modules()] == ["", "first", "first.fc", "act", "head"]
+    assert len(list(net.modules())) == 5
+
+
+def test_shared_parameter_listed_once():
+    shared = nn.Linear(2, 2)
+    seq = nn.Sequential(shared, nn.ReLU(), shared)
+    assert len(list(seq.parameters())) == 2
+    assert len(list(seq.modules())) == 3
+
+
+def test_unknown_attribute_raises_attribute_error():
+    net = Net()
+    with pytest.raises(AttributeError, match="wieght"):
+        net.head.wieght
+    assert net.first.note == "not registered"
+
+
+def test_reassignment_and_deletion():
+    block = Block()
+    block.scale = None
+    assert "scale" not in dict(block.named_parameters())
+    with pytest.raises(TypeError, match="cannot assign ndarray as parameter 'scale'"):
+        block.scale = np.ones(4)
+    with pytest.raises(TypeError, match="child module 'fc'"):
+        block.fc = 3
+    block.fc = nn.Parameter(np.ones(2))        # a name changes kind: a parameter now
+    assert "fc" in block._parameters and "fc" not in block._modules
+    del block.fc
+    assert "fc" not in dict(block.named_parameters())
+    with pytest.raises(AttributeError):
+        block.fc
+    block.count = np.full(1, 5.0, dtype=np.float32)
+    assert block.state_dict()["count"][0] == 5
+    with pytest.raises(TypeError, match="buffer 'count'"):
+        block.count = [1.0]
+
+
+def test_register_before_init_is_a_clear_error():
+    class Forgot(nn.Module):
+        def __init__(self):
+            self.fc = nn.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=r"super\(\).__init__\(\)"):
+        Forgot()
+
+
+def test_register_errors():
+    m = nn.Module()
+    with pytest.raises(KeyError, match="contain '.'"):
+        m.register_parameter("a.b", nn.Parameter(np.ones(1)))
+    with pytest.raises(TypeError, match="nn.Parameter"):
+        m.register_parameter("w", Tensor(np.ones(1)))
+    with pytest.raises(TypeError, match="not a Module"):
+        m.add_module("x", 3)
+    with pytest.raises(NotImplementedError, match="forward"):
+        m(1)
+
+
+def test_train_eval_recursive():
+    net = Net()
+    assert all(m.training for m in net.modules())
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+
+
+def test_zero_grad_sets_none():
+    net = Net()
+    net(Tensor(np.ones((2, 3), dtype=np.float32))).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad(set_to_none=False)
+    assert all(not p.grad.any() for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_state_dict_is_a_copy_and_roundtrips_in_place():
+    net, other = Net(), Net()
+    state = net.state_dict()
+    assert list(state) == ["first.scale", "first.count", "first.fc.weight", "first.fc.bias",
+                           "head.weight", "head.bias"]
+    state["head.bias"][...] = 123
+    assert not (net.head.bias.data == 123).any()
+    weight_array = other.head.weight.data
+    other.load_state_dict(net.state_dict())
+    assert other.head.weight.data is weight_array           # copied into the existing array
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(other.state_dict()[name], value)
+
+
+def test_load_state_dict_errors_name_the_key_and_change_nothing():
+    net = Net()
+    before = net.state_dict()
+    state = net.state_dict()
+    del state["head.bias"]
+    state["head.extra"] = np.ones(1)
+    with pytest.raises(RuntimeError) as info:
+        net.load_state_dict(state)
+    assert "missing key(s) in state_dict: 'head.bias'" in str(info.value)
+    assert "unexpected key(s) in state_dict: 'head.extra'" in str(info.value)
+    state = {k: v + 1 for k, v in before.items()}
+    state["first.fc.weight"] = np.ones((3, 4), dtype=np.float32)
+    with pytest.raises(RuntimeError, match=r"size mismatch for 'first.fc.weight'.*\(3, 4\).*\(4, 3\)"):
+        net.load_state_dict(state)
+    for name, value in net.state_dict().items():            # nothing half-loaded
+        np.testing.assert_array_equal(value, before[name])
+    result = net.load_state_dict({"head.bias": np.zeros(2), "junk": np.ones(1)}, strict=False)
+    assert result.unexpected_keys == ["junk"] and "head.weight" in result.missing_keys
+    assert not net.head.bias.data.any()
+
+
+def test_load_state_dict_bumps_version_so_saved_graphs_notice():
+    lin = nn.Linear(2, 2)
+    out = lin(Tensor(np.ones((1, 2), dtype=np.float32))).sum()
+    lin.load_state_dict(lin.state_dict())
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.backward()
+
+
+def test_repr_tree_like_pytorch():
+    net = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Dropout(0.1)))
+    assert repr(net) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (1): Sequential(\n"
+        "    (0): ReLU()\n"
+        "    (1): Dropout(p=0.1)\n"
+        "  )\n"
+        ")")
+
+
+def test_call_records_graph_clock_range():
+    net = Net()
+    x = Tensor(np.ones((2, 3), dtype=np.float32))
+    out = net(x)
+    start, stop = net._call_range
+    fc_start, fc_stop = net.first.fc._call_range
+    assert start < fc_start < out.grad_fn.sequence < stop
+    assert start < fc_stop <= stop and next(graph_clock) > stop
+    with no_grad():
+        net(x)
+
+
+def test_apply_and_requires_grad():
+    net = Net()
+    seen = []
+    net.apply(lambda m: seen.append(type(m).__name__))
+    assert seen[-1] == "Net" and seen.count("Linear") == 2
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
