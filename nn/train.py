@@ -177,36 +177,25 @@ def _say(quiet, message):
 def save_checkpoint(path, model, optimizer, lr_scheduler, history, epoch, best_state):
     """Write everything fit() needs to resume after ``epoch`` to ``path`` (atomic, nn.save).
 
-    The file is one flat dict of arrays: ``model.*``, ``optimizer.*``, ``lr_scheduler.*``
-    and ``best.*`` (the best parameters so far) hold those state dicts; ``history`` is
-    JSON text and ``epoch`` the number of finished epochs.
+    ``history`` is stored as JSON text; ``best`` holds the best parameters so far.
     """
-    parts = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "best": best_state or {}}
+    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                  "best": best_state or {}, "history": json.dumps(history), "epoch": epoch}
     if lr_scheduler is not None:
-        parts["lr_scheduler"] = lr_scheduler.state_dict()
-    checkpoint = {f"{part}.{key}": np.asarray(value)
-                  for part, state in parts.items() for key, value in state.items()}
-    checkpoint["history"] = np.array(json.dumps(history))
-    checkpoint["epoch"] = np.array(epoch)
+        checkpoint["lr_scheduler"] = lr_scheduler.state_dict()
     nn.save(checkpoint, path)
 
 
 def load_checkpoint(path, model, optimizer=None, lr_scheduler=None):
     """Load a fit() checkpoint into the given objects; return (epoch, history, best_state)."""
     checkpoint = nn.load(path)
-    parts = {"model": {}, "optimizer": {}, "lr_scheduler": {}, "best": {}}
-    for key, value in checkpoint.items():
-        part, dot, name = key.partition(".")
-        if dot and part in parts:
-            parts[part][name] = value
-    model.load_state_dict(parts["model"])
+    model.load_state_dict(checkpoint["model"])
     if optimizer is not None:
-        optimizer.load_state_dict(parts["optimizer"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
     if lr_scheduler is not None:
-        if not parts["lr_scheduler"]:
+        if "lr_scheduler" not in checkpoint:
             raise ValueError(f"{path}: the checkpoint has no lr_scheduler state, "
                              "but one was passed to resume with")
-        lr_scheduler.load_state_dict(parts["lr_scheduler"])
+        lr_scheduler.load_state_dict(checkpoint["lr_scheduler"])
     history = json.loads(str(checkpoint["history"]))
-    return int(checkpoint["epoch"]), history, parts["best"] or None
+    return int(checkpoint["epoch"]), history, checkpoint["best"] or None
