@@ -93,3 +93,14 @@ def test_command_line_error_has_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: Fashion-MNIST not found")
+
+
+def test_tutorial_snippets_run_in_order(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "tutorial.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
+    assert len(blocks) >= 6
+    monkeypatch.chdir(tmp_path)  # the snippets write runs/tutorial
+    namespace = {}
+    for number, block in enumerate(blocks, 1):
+        exec(compile(block, f"docs/tutorial.md python block {number}", "exec"), namespace)
+    assert namespace["history"]["best_val_acc"] > 0.5
