@@ -15,6 +15,7 @@ from autograd.ops.pool import avg_pool2d, max_pool2d
 from autograd.ops.shape import flatten
 
 from .init import default_generator
+from .module import _raw
 
 __all__ = ["avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "flatten", "leaky_relu",
            "linear", "log_softmax", "max_pool2d", "mse_loss", "multi_margin_loss",
@@ -91,8 +92,8 @@ def mse_loss(input, target, reduction="mean"):
     """Squared error (input - target)^2, averaged ('mean'), summed ('sum') or per element ('none')."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"mse_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    if tuple(np.shape(getattr(target, "data", target))) != tuple(input.shape):
-        raise ValueError(f"mse_loss: target shape {np.shape(getattr(target, 'data', target))} "
+    if tuple(np.shape(_raw(target))) != tuple(input.shape):
+        raise ValueError(f"mse_loss: target shape {np.shape(_raw(target))} "
                          f"differs from input shape {input.shape}")
     diff = input - target
     squared = diff * diff

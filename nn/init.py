@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from .module import _raw
+
 _state = {"generator": np.random.default_rng()}
 
 
@@ -29,7 +31,7 @@ def default_generator():
 
 
 def _array(tensor, name):
-    data = getattr(tensor, "data", tensor)
+    data = _raw(tensor)
     if not isinstance(data, np.ndarray):
         raise TypeError(f"{name}: expected a Tensor or ndarray, got {type(tensor).__name__}")
     if data.dtype.kind != "f":
@@ -39,7 +41,7 @@ def _array(tensor, name):
 
 def _fill(tensor, values):
     """Write `values` into the tensor in place (outside the graph, bumping its version)."""
-    data = getattr(tensor, "data", tensor)
+    data = _raw(tensor)
     data[...] = values
     version = getattr(tensor, "_version", None)
     if version is not None:

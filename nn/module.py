@@ -239,7 +239,7 @@ class Module:
 
     def state_dict(self):
         """A flat dict of dotted name -> ndarray copy, for every parameter and persistent buffer."""
-        return {name: np.array(getattr(value, "data", value), copy=True)
+        return {name: np.array(_raw(value), copy=True)
                 for name, value in self._state_items()}
 
     def load_state_dict(self, state_dict, strict=True):
@@ -264,8 +264,8 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
-            value = np.asarray(getattr(value, "data", value))
-            target_shape = getattr(target, "data", target).shape
+            value = np.asarray(_raw(value))
+            target_shape = _raw(target).shape
             if value.shape != target_shape:
                 errors.append(f"size mismatch for {name!r}: copying an array of shape {value.shape}, "
                               f"the parameter in the current model has shape {target_shape}")
@@ -304,8 +304,13 @@ class Module:
 def _buffer_array(name, value):
     if value is None:
         return None
-    data = getattr(value, "data", value) if isinstance(value, Tensor) else value
+    data = _raw(value)
     if not isinstance(data, np.ndarray):
         raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}' "
                         "(an ndarray, a Tensor or None is expected)")
     return data
+
+
+def _raw(value):
+    """The array behind a Tensor; anything else unchanged (an ndarray's own .data is a buffer)."""
+    return value.data if isinstance(value, Tensor) else value

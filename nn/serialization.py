@@ -52,9 +52,9 @@ def _flatten(obj):
                 arrays[key + SEPARATOR + inner] = _to_array(f"{key}{SEPARATOR}{inner}", item)
         else:
             arrays[key] = _to_array(key, value)
-    for key in arrays:
-        if SEPARATOR in key and key.split(SEPARATOR, 1)[0] in obj and key.split(SEPARATOR, 1)[0] not in nested:
-            raise ValueError(f"nn.save: key {key!r} clashes with the entry {key.split(SEPARATOR, 1)[0]!r}")
+    for key in obj:     # a flat "outer/inner" key would be read back into the nested dict "outer"
+        if not isinstance(obj[key], dict) and key.split(SEPARATOR, 1)[0] in nested:
+            raise ValueError(f"nn.save: key {key!r} clashes with the nested dict {key.split(SEPARATOR, 1)[0]!r}")
     if nested:
         arrays[_NESTED_KEY] = np.array(nested)
     return arrays

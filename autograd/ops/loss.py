@@ -194,4 +194,4 @@ def _check_classification(op, scores, target, reduction):
     if bad.any():
         raise ValueError(f"{op}: target value {t[bad][0]} is out of range [0, {C}) "
                          f"at index {int(xp.flatnonzero(bad)[0])}")
-    return t
+    return t.copy()                                     # saved for backward: immune to later edits

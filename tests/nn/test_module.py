@@ -216,3 +216,13 @@ def test_apply_and_requires_grad():
     assert seen[-1] == "Net" and seen.count("Linear") == 2
     net.requires_grad_(False)
     assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_deepcopy_gives_an_independent_working_module():
+    import copy
+    net = Net()
+    clone = copy.deepcopy(net)
+    assert clone.head.weight.data is not net.head.weight.data
+    assert [n for n, _ in clone.named_parameters()] == [n for n, _ in net.named_parameters()]
+    clone(Tensor(np.ones((2, 3), dtype=np.float32))).sum().backward()
+    assert clone.head.weight.grad is not None and net.head.weight.grad is None

@@ -2,33 +2,26 @@
 input validation and dtype preservation."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import autograd as ag
 from autograd import Tensor
+from autograd.testing import conv2d_params
 from autograd.ops.conv import conv2d
 
-SETTINGS = settings(max_examples=30, deadline=None)
-
-
-@st.composite
-def conv_params(draw):
-    """Small conv problems whose output is at least 1x1."""
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
-    return dict(
-        N=draw(st.integers(1, 2)), C=draw(st.integers(1, 3)), F=draw(st.integers(1, 3)),
-        H=draw(st.integers(max(1, kh - 2 * ph), kh + 4)), W=draw(st.integers(max(1, kw - 2 * pw), kw + 4)),
-        kernel=(kh, kw), stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))), padding=(ph, pw),
-        bias=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)))
 
 
 def make_inputs(p, dtype=np.float64):
+    """x, weight and (if p["bias"]) bias for conv settings p, from the seed p["seed"]."""
     rng = np.random.default_rng(p["seed"])
     x = rng.standard_normal((p["N"], p["C"], p["H"], p["W"])).astype(dtype)
-    w = rng.standard_normal((p["F"], p["C"], *p["kernel"])).astype(dtype)
-    b = rng.standard_normal(p["F"]).astype(dtype) if p["bias"] else None
+    w = rng.standard_normal((p["out_channels"], p["C"], *p["kernel_size"])).astype(dtype)
+    b = rng.standard_normal(p["out_channels"]).astype(dtype) if p["bias"] else None
     return x, w, b
+
+
+conv_cases = st.builds(lambda p, bias, seed: dict(p, bias=bias, seed=seed),
+                       conv2d_params(), st.booleans(), st.integers(0, 2**32 - 1))
 
 
 def run_ours(x, w, b, stride, padding, grad_out=None):
@@ -39,8 +32,7 @@ def run_ours(x, w, b, stride, padding, grad_out=None):
     return y, tensors
 
 
-@SETTINGS
-@given(conv_params())
+@given(conv_cases)
 def test_gradients_match_central_differences(p):
     x, w, b = make_inputs(p)
 
@@ -50,8 +42,7 @@ def test_gradients_match_central_differences(p):
     assert ag.gradcheck(fn, *[a for a in (x, w, b) if a is not None], rtol=1e-5, atol=1e-7)
 
 
-@SETTINGS
-@given(conv_params())
+@given(conv_cases)
 def test_matches_torch_float64(p):
     torch = pytest.importorskip("torch", reason="PyTorch not installed: parity tests need it (make torch)")
     check_torch_parity(torch, p, np.float64, rtol=1e-10, atol=1e-12)
@@ -60,7 +51,7 @@ def test_matches_torch_float64(p):
 @pytest.mark.parametrize("stride, padding", [(1, 0), (1, 3), (2, 1), ((2, 1), (0, 2))])
 def test_matches_torch_float32(stride, padding):
     torch = pytest.importorskip("torch", reason="PyTorch not installed: parity tests need it (make torch)")
-    p = dict(N=4, C=3, F=5, H=12, W=11, kernel=(5, 3), stride=stride, padding=padding, bias=True, seed=7)
+    p = dict(N=4, C=3, out_channels=5, H=12, W=11, kernel_size=(5, 3), stride=stride, padding=padding, bias=True, seed=7)
     check_torch_parity(torch, p, np.float32, rtol=1e-4, atol=1e-4)
 
 
@@ -80,7 +71,7 @@ def check_torch_parity(torch, p, dtype, rtol, atol):
 
 
 def test_float32_stays_float32():
-    x, w, b = make_inputs(dict(N=2, C=1, F=4, H=6, W=6, kernel=(3, 3), bias=True, seed=0), np.float32)
+    x, w, b = make_inputs(dict(N=2, C=1, out_channels=4, H=6, W=6, kernel_size=(3, 3), bias=True, seed=0), np.float32)
     y, tensors = run_ours(x, w, b, stride=1, padding=1)
     y.backward(np.ones(y.shape, np.float32))
     assert y.data.dtype == np.float32 and y.shape == (2, 4, 6, 6)
@@ -88,7 +79,7 @@ def test_float32_stays_float32():
 
 
 def test_input_without_grad_gets_none_and_weight_grad_still_right():
-    x, w, _ = make_inputs(dict(N=2, C=2, F=3, H=5, W=5, kernel=(3, 3), bias=False, seed=3))
+    x, w, _ = make_inputs(dict(N=2, C=2, out_channels=3, H=5, W=5, kernel_size=(3, 3), bias=False, seed=3))
     xt, wt = Tensor(x), Tensor(w, requires_grad=True)
     y = conv2d(xt, wt, padding=1)
     y.backward(np.ones(y.shape))

@@ -2,25 +2,22 @@
 tiled and overlapping windows (divisible or not), validation and dtype preservation."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import autograd as ag
 from autograd import Tensor
+from autograd.testing import pool2d_params
 from autograd.ops.pool import avg_pool2d, max_pool2d
 
-SETTINGS = settings(max_examples=30, deadline=None)
 POOLS = [max_pool2d, avg_pool2d]
 TORCH_REASON = "PyTorch not installed: parity tests need it (make torch)"
 
 
-@st.composite
-def pool_params(draw):
-    """Small pooling problems; stride None (= kernel) exercises the reshape path."""
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
-    return dict(N=draw(st.integers(1, 2)), C=draw(st.integers(1, 3)),
-                H=draw(st.integers(kh, kh + 5)), W=draw(st.integers(kw, kw + 5)),
-                kernel=(kh, kw), stride=stride, seed=draw(st.integers(0, 2**32 - 1)))
+def pool_cases():
+    """Pool settings from autograd.testing; stride None (= kernel) half the time, which
+    takes the reshape path of avg_pool2d."""
+    return st.builds(lambda p, default, seed: dict(p, stride=None if default else p["stride"], seed=seed),
+                     pool2d_params(), st.booleans(), st.integers(0, 2**32 - 1))
 
 
 def distinct_values(p, dtype=np.float64):
@@ -31,20 +28,18 @@ def distinct_values(p, dtype=np.float64):
     return (rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1 - 1.0).astype(dtype)
 
 
-@SETTINGS
 @pytest.mark.parametrize("pool", POOLS)
-@given(p=pool_params())
+@given(p=pool_cases())
 def test_gradients_match_central_differences(pool, p):
     x = distinct_values(p)
-    assert ag.gradcheck(lambda t: pool(t, p["kernel"], p["stride"]), x, rtol=1e-5, atol=1e-7)
+    assert ag.gradcheck(lambda t: pool(t, p["kernel_size"], p["stride"]), x, rtol=1e-5, atol=1e-7)
 
 
-@SETTINGS
 @pytest.mark.parametrize("pool", POOLS)
-@given(p=pool_params())
+@given(p=pool_cases())
 def test_matches_torch_float64(pool, p):
     torch = pytest.importorskip("torch", reason=TORCH_REASON)
-    check_torch_parity(torch, pool, distinct_values(p), p["kernel"], p["stride"], rtol=1e-12, atol=1e-12)
+    check_torch_parity(torch, pool, distinct_values(p), p["kernel_size"], p["stride"], rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("pool", POOLS)
