@@ -143,7 +143,7 @@ def run(args):
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
                     "cpus": os.cpu_count()},
     }
-    pictures = write_pictures(args.out, model, history, data)
+    pictures = write_pictures(args.out, model, history, data, data["class_names"], say)
     metrics["total_time_s"] = time.perf_counter() - started
     metrics["files"] = sorted(["metrics.json", "checkpoint.npz", "model.npz", *pictures])
     _write_json(args.out / "metrics.json", metrics)
@@ -156,7 +156,8 @@ def run(args):
 
 def load_data(args):
     """Train/val/test arrays, normalised with training statistics, and a source line."""
-    from nn.data import load_cifar10, load_fashion_mnist_or_subset, normalize_per_channel
+    from nn.data import (CIFAR10_CLASSES, FASHION_MNIST_CLASSES, load_cifar10,
+                         load_fashion_mnist_or_subset, normalize_per_channel)
 
     if args.dataset == "fashion-mnist":
         try:
@@ -193,9 +194,9 @@ def load_data(args):
     X_train, mean, std = normalize_per_channel(X_train)
     X_val, _, _ = normalize_per_channel(X_val, mean, std)
     X_test, _, _ = normalize_per_channel(X_test, mean, std)
+    class_names = FASHION_MNIST_CLASSES if args.dataset == "fashion-mnist" else CIFAR10_CLASSES
     return dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
-                X_test=X_test, y_test=y_test, source=source,
-                mean=mean, std=std)
+                X_test=X_test, y_test=y_test, source=source, class_names=list(class_names))
 
 
 # ---------------------------------------------------------------------------- model, optimizer
@@ -239,54 +240,70 @@ def count_parameters(model):
 
 # ---------------------------------------------------------------------------- pictures
 
-def write_pictures(out, model, history, data):
-    """Write the run's PNGs; return their file names."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def write_pictures(out, model, history, data, class_names, say):
+    """Write the run's pictures (nn.plots, autograd.viz); return their file names.
 
-    written = []
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(history["loss"], lw=0.6)
-    ax_loss.set(xlabel="iteration", ylabel="training loss", title="loss")
-    epochs = np.arange(1, len(history["val_acc"]) + 1)
-    ax_acc.plot(epochs, history["train_acc"], "o-", label="train")
-    ax_acc.plot(epochs, history["val_acc"], "o-", label="validation")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
-    ax_acc.legend()
-    fig.tight_layout()
-    fig.savefig(out / "curves.png", dpi=100)
-    plt.close(fig)
-    written.append("curves.png")
+    The graph needs graphviz's `dot`; without it the run still succeeds and says why
+    graph.svg is missing (graph.dot, the DOT text, is written either way).
+    """
+    from autograd import Tensor
+    from autograd.viz import GraphvizNotFound, draw_graph
+    from nn import plots
+    from nn.train import predict
 
-    weight = _first_layer_weight(model, data["X_train"].shape[1:])
-    if weight is not None:
-        n = len(weight)
-        cols = int(np.ceil(np.sqrt(n)))
-        rows = int(np.ceil(n / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(cols, rows), squeeze=False)
-        for ax, w in zip(axes.flat, weight):
-            img = w.transpose(1, 2, 0) if w.shape[0] == 3 else w[0]
-            img = (img - img.min()) / (img.max() - img.min() + 1e-12)
-            ax.imshow(img, cmap="gray")
-        for ax in axes.flat:
-            ax.axis("off")
-        fig.suptitle("first-layer filters")
-        fig.savefig(out / "filters.png", dpi=100)
-        plt.close(fig)
+    image_shape = data["X_train"].shape[1:]
+    short = [name.split("/")[0] for name in class_names]
+    plots.plot_history(history, path=out / "curves.png")
+    written = ["curves.png"]
+
+    first = _first_layer(model)
+    if first is not None and first.weight.ndim == 4:
+        plots.plot_conv_filters(first.weight, path=out / "filters.png")
+    elif first is not None and len(first.weight) == len(class_names):
+        # a linear classifier: each row is a class template (CS231n)
+        plots.plot_weight_templates(first.weight, image_shape, class_names=short,
+                                    path=out / "filters.png")
+    elif first is not None:
+        # a hidden layer: its first 64 units as images
+        units = first.weight.data[:64].reshape(-1, *image_shape)
+        plots.plot_conv_filters(units, path=out / "filters.png")
+    if first is not None:
         written.append("filters.png")
+
+    pred = predict(model, data["X_test"])
+    plots.plot_misclassified(data["X_test"], data["y_test"], pred, class_names=short,
+                             path=out / "misclassified.png")
+    plots.plot_confusion_matrix(data["y_test"], pred, class_names=short, normalize=True,
+                                path=out / "confusion.png")
+    written += ["misclassified.png", "confusion.png"]
+
+    # the graph of one training step on two images, parameters named, layers grouped;
+    # the step's side effects (batch-norm statistics, gradients) are undone afterwards
+    state = model.state_dict()
+    model.train()
+    loss = model.loss(model(Tensor(data["X_train"][:2])), data["y_train"][:2])
+    loss.backward()
+    graph = draw_graph(loss, model=model, show_grads=True)
+    (out / "graph.dot").write_text(graph.source)
+    written.append("graph.dot")
+    try:
+        graph.render(out / "graph", format="svg", cleanup=True)
+        written.append("graph.svg")
+    except GraphvizNotFound as error:
+        say(f"graph.svg skipped: {error}")
+    model.load_state_dict(state)
+    model.zero_grad()
+    model.eval()
     return written
 
 
-def _first_layer_weight(model, image_shape):
-    """The first layer's weights as images (K, C, h, w): conv kernels or linear templates."""
+def _first_layer(model):
+    """The first Conv2d or Linear layer of the model."""
     import nn
 
     for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            return module.weight.data
-        if isinstance(module, nn.Linear):
-            return module.weight.data.reshape(-1, *image_shape)
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            return module
     return None
 
 

@@ -1,6 +1,7 @@
 """examples.train: a tiny run writes a complete run folder; bad input gets a clear message."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
     code, out, err = run_cli(["--model", model, *TINY, *extra, "--out", str(out_dir)], capsys)
     assert code == 0, err
     assert "test accuracy" in out
-    for name in ("metrics.json", "checkpoint.npz", "model.npz", "curves.png", "filters.png"):
+    for name in ("metrics.json", "checkpoint.npz", "model.npz", "curves.png", "filters.png",
+                 "misclassified.png", "confusion.png", "graph.dot"):
         assert (out_dir / name).is_file(), name
     metrics = json.loads((out_dir / "metrics.json").read_text())
     assert 0 <= metrics["test_acc"] <= 1
@@ -38,6 +40,8 @@ def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
     assert len(metrics["history"]["val_acc"]) == 1
     assert metrics["train_time_s"] > 0
     assert set(metrics["files"]) <= {p.name for p in out_dir.iterdir()}
+    if shutil.which("dot"):
+        assert (out_dir / "graph.svg").is_file()
 
 
 def test_resume_continues_a_run(tmp_path, capsys):
