@@ -1,11 +1,13 @@
 """examples.train: a tiny run writes a complete run folder; bad input gets a clear message."""
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from examples import train
@@ -42,6 +44,25 @@ def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
     assert set(metrics["files"]) <= {p.name for p in out_dir.iterdir()}
     if shutil.which("dot"):
         assert (out_dir / "graph.svg").is_file()
+
+
+def test_cifar10_run_on_small_batch_files(tmp_path, capsys):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (20, 3072), dtype=np.uint8),
+                 b"labels": [int(label) for label in rng.integers(0, 10, 20)]}
+        (folder / name).write_bytes(pickle.dumps(batch))
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(["--dataset", "cifar10", "--data-dir", str(tmp_path), "--model",
+                              "convnet", "--num-filters", "2", "--filter-size", "3",
+                              "--hidden-dims", "8", "--epochs", "1", "--val-size", "10",
+                              "--quiet", "--out", str(out_dir)], capsys)
+    assert code == 0, err
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["sizes"] == {"train": 90, "val": 10, "test": 20}
+    assert metrics["data_source"].startswith("CIFAR-10")
 
 
 def test_resume_continues_a_run(tmp_path, capsys):
