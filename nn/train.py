@@ -30,7 +30,8 @@ import nn.functional as F
 from autograd import Tensor, no_grad
 from nn.data import DataLoader
 
-__all__ = ["fit", "evaluate", "predict", "CHECKPOINT_NAME", "MODEL_NAME"]
+__all__ = ["fit", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "CHECKPOINT_NAME",
+           "MODEL_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 MODEL_NAME = "model.npz"

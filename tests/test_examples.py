@@ -75,6 +75,14 @@ def test_resume_continues_a_run(tmp_path, capsys):
     assert len(metrics["history"]["val_acc"]) == 2
 
 
+def test_resume_with_another_model_says_what_is_wrong(tmp_path, capsys):
+    out_dir = str(tmp_path / "run")
+    assert run_cli(["--model", "softmax", *TINY, "--out", out_dir], capsys)[0] == 0
+    code, _, err = run_cli(["--model", "two_layer", *TINY, "--out", out_dir, "--resume"], capsys)
+    assert code == 2
+    assert "cannot resume" in err and "another --out" in err
+
+
 @pytest.mark.parametrize("args,message", [
     (["--model", "resnet"], "invalid choice"),
     (["--optimizer", "lbfgs"], "invalid choice"),
