@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
-	$(PY) -m examples.train --model convnet --epochs 5 --out runs/demo
+	$(PY) -m examples.train --model convnet --epochs 3 --train-size 20000 --out runs/demo
 
 bench: torch
 	$(PY) -m benchmarks.run

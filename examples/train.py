@@ -29,9 +29,9 @@ DEFAULTS = {
     "svm": dict(epochs=10, batch_size=128, lr=1e-3, lr_decay=0.9, reg=1e-4, weight_scale=1e-3),
     "two_layer": dict(epochs=10, batch_size=128, lr=1e-3, lr_decay=0.85, reg=1e-4,
                       weight_scale=1e-2, hidden_dims=[256]),
-    "fc": dict(epochs=10, batch_size=128, lr=1e-3, lr_decay=0.85, reg=1e-4, weight_scale=5e-2,
-               hidden_dims=[256, 256, 256], dropout=0.1),
-    "convnet": dict(epochs=3, batch_size=64, lr=1e-3, lr_decay=0.8, reg=1e-4, weight_scale=1e-2,
+    "fc": dict(epochs=20, batch_size=128, lr=1e-3, lr_decay=0.85, reg=1e-4, weight_scale=5e-2,
+               hidden_dims=[512, 512, 512], dropout=0.2),
+    "convnet": dict(epochs=6, batch_size=128, lr=2e-3, lr_decay=0.8, reg=1e-4, weight_scale=5e-2,
                     num_filters=32, filter_size=7, hidden_dims=[100]),
 }
 
