@@ -46,6 +46,22 @@ def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
         assert (out_dir / "graph.svg").is_file()
 
 
+def test_without_the_full_set_the_embedded_subset_is_used_and_named(tmp_path, monkeypatch, capsys):
+    from nn.data import fashion_mnist
+
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-system-copy")
+    monkeypatch.delenv("DYNGRAD_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(["--model", "softmax", "--epochs", "1", "--out", str(out_dir)],
+                             capsys)
+    assert code == 0, err
+    assert "embedded subset" in out
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["sizes"] == {"train": 4500, "val": 500, "test": 1000}
+    assert "embedded subset" in metrics["data_source"]
+
+
 def test_cifar10_run_on_small_batch_files(tmp_path, capsys):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
