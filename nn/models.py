@@ -16,6 +16,9 @@ keeps the layers' own (PyTorch-style) initialisation instead. ``nn.manual_seed``
 the draw reproducible.
 """
 
+import math
+import numbers
+
 import nn
 import nn.functional as F
 
@@ -61,12 +64,9 @@ class Classifier(nn.Module):
 
 def _flat_dim(input_dim):
     """Number of features of one sample: an int, or the product of a (C, H, W) shape."""
-    if isinstance(input_dim, int):
-        return input_dim
-    size = 1
-    for d in input_dim:
-        size *= int(d)
-    return size
+    if isinstance(input_dim, numbers.Integral):
+        return int(input_dim)
+    return math.prod(int(d) for d in input_dim)
 
 
 class SoftmaxClassifier(Classifier):
