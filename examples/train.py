@@ -1,0 +1,365 @@
+"""Train a CS231n classifier on Fashion-MNIST or CIFAR-10 and write a run folder.
+
+    python -m examples.train --model convnet --epochs 3 --train-size 10000 --out runs/demo
+
+The run folder gets metrics.json (config, history, test accuracy, data source, times),
+checkpoint.npz (resumable with --resume) and model.npz (the best-on-validation
+parameters), and pictures: loss/accuracy curves, first-layer filters (and, when the
+plotting helpers are available, the graph and the other diagnostics).
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+DATASETS = ("fashion-mnist", "cifar10")
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+
+# Per-model defaults, tuned on Fashion-MNIST (docs/results.md); every one can be overridden.
+DEFAULTS = {
+    "softmax": dict(epochs=10, batch_size=128, lr=1e-3, lr_decay=0.9, reg=1e-4, weight_scale=1e-3),
+    "svm": dict(epochs=10, batch_size=128, lr=1e-3, lr_decay=0.9, reg=1e-4, weight_scale=1e-3),
+    "two_layer": dict(epochs=10, batch_size=128, lr=1e-3, lr_decay=0.85, reg=1e-4,
+                      weight_scale=1e-2, hidden_dims=[256]),
+    "fc": dict(epochs=20, batch_size=128, lr=1e-3, lr_decay=0.85, reg=1e-4, weight_scale=5e-2,
+               hidden_dims=[512, 512, 512], dropout=0.2),
+    "convnet": dict(epochs=6, batch_size=128, lr=2e-3, lr_decay=0.8, reg=1e-4, weight_scale=5e-2,
+                    num_filters=32, filter_size=7, hidden_dims=[100]),
+}
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m examples.train",
+        description="Train a CS231n classifier (dyngrad) and write a run folder.")
+    parser.add_argument("--model", choices=MODELS, default="convnet")
+    parser.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
+    parser.add_argument("--epochs", type=_non_negative_int, help="default: per model")
+    parser.add_argument("--batch-size", type=_positive_int, help="default: per model")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    parser.add_argument("--lr", type=_positive_float, help="learning rate (default: per model)")
+    parser.add_argument("--lr-decay", type=_positive_float,
+                        help="multiply the learning rate by this after every epoch")
+    parser.add_argument("--weight-decay", "--reg", dest="reg", type=_non_negative_float,
+                        help="L2 strength: the models add 0.5 * reg * sum(W**2) to the loss")
+    parser.add_argument("--weight-scale", type=_positive_float,
+                        help="std of the initial weights (CS231n's weight_scale)")
+    parser.add_argument("--hidden-dims", type=_int_list,
+                        help="comma-separated hidden layer widths, e.g. 256,256,256")
+    parser.add_argument("--dropout", type=float, help="drop probability for --model fc")
+    parser.add_argument("--no-batchnorm", action="store_true", help="--model fc without batch norm")
+    parser.add_argument("--num-filters", type=_positive_int, help="--model convnet filters")
+    parser.add_argument("--filter-size", type=_positive_int, help="--model convnet kernel size")
+    parser.add_argument("--data-dir", type=Path,
+                        help="folder holding the dataset files (Fashion-MNIST: the four IDX "
+                             ".gz files; CIFAR-10: cifar-10-batches-py)")
+    parser.add_argument("--train-size", type=_positive_int,
+                        help="use at most this many training images (default: all)")
+    parser.add_argument("--val-size", type=_positive_int,
+                        help="validation images held out of the training set "
+                             "(default: 10%%, at most 5000)")
+    parser.add_argument("--out", type=Path, help="run folder (default: runs/<model>)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from <out>/checkpoint.npz")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
+    args = parser.parse_args(argv)
+    for name, value in DEFAULTS[args.model].items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+    if args.dropout is not None and not 0 <= args.dropout < 1:
+        parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.out is None:
+        args.out = Path("runs") / args.model
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; continue with the same command plus --resume "
+              f"(checkpoint in {args.out})", file=sys.stderr)
+        return 130
+
+
+def run(args):
+    import nn
+    from nn.train import CHECKPOINT_NAME, evaluate, fit, load_checkpoint
+
+    started = time.perf_counter()
+    data = load_data(args)
+    say = (lambda *a: None) if args.quiet else print
+    say(f"data: {data['source']}")
+    say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
+        f"test {len(data['X_test'])} images")
+
+    nn.manual_seed(args.seed)
+    model = build_model(args, data["X_train"].shape[1:])
+    optimizer = build_optimizer(args, model)
+    scheduler = nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay)
+    args.out.mkdir(parents=True, exist_ok=True)
+    say(f"model: {type(model).__name__}, {count_parameters(model):,} parameters; "
+        f"run folder {args.out}")
+
+    checkpoint = args.out / CHECKPOINT_NAME
+    if args.resume and checkpoint.is_file():
+        try:  # fail before training, with advice, if the checkpoint is of another model
+            load_checkpoint(checkpoint, model, optimizer, scheduler)
+        except (KeyError, RuntimeError, ValueError) as error:
+            raise UsageError(f"cannot resume from {checkpoint}: {error}\n(it was written by a "
+                             "different model or settings: use another --out, or leave out "
+                             "--resume to start over)")
+    train_started = time.perf_counter()
+    history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
+                  data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
+                  lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
+                  seed=args.seed, quiet=args.quiet)
+    train_time = time.perf_counter() - train_started
+    test_acc = evaluate(model, data["X_test"], data["y_test"])
+    print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "
+          f"best validation accuracy {history['best_val_acc']} at epoch {history['best_epoch']})")
+
+    metrics = {
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "model": type(model).__name__,
+        "num_parameters": count_parameters(model),
+        "data_source": data["source"],
+        "sizes": {split: len(data[f"X_{split}"]) for split in ("train", "val", "test")},
+        "test_acc": test_acc,
+        "best_val_acc": history["best_val_acc"],
+        "best_epoch": history["best_epoch"],
+        "train_time_s": train_time,
+        "epoch_time_s": sum(history["time"]),
+        "history": history,
+        "machine": {"python": platform.python_version(), "numpy": np.__version__,
+                    "cpus": os.cpu_count()},
+    }
+    pictures = write_pictures(args.out, model, history, data, data["class_names"], say)
+    metrics["total_time_s"] = time.perf_counter() - started
+    metrics["files"] = sorted(["metrics.json", "checkpoint.npz", "model.npz", *pictures])
+    _write_json(args.out / "metrics.json", metrics)
+    say(f"wrote {', '.join(metrics['files'])} to {args.out} "
+        f"(training {train_time:.0f}s, total {metrics['total_time_s']:.0f}s)")
+    return 0
+
+
+# ---------------------------------------------------------------------------- data
+
+def load_data(args):
+    """Train/val/test arrays, normalised with training statistics, and a source line."""
+    from nn.data import (CIFAR10_CLASSES, FASHION_MNIST_CLASSES, load_cifar10,
+                         load_fashion_mnist_or_subset, normalize_per_channel)
+
+    if args.dataset == "fashion-mnist":
+        try:
+            X_train, y_train, source = load_fashion_mnist_or_subset(args.data_dir, "train")
+            X_test, y_test, _ = load_fashion_mnist_or_subset(args.data_dir, "test")
+        except (FileNotFoundError, ValueError) as error:
+            raise UsageError(f"{error}\n(or leave out --data-dir to use the embedded subset)")
+    else:
+        if args.data_dir is None:
+            raise UsageError(
+                "--dataset cifar10 needs --data-dir: download and extract "
+                f"{CIFAR10_URL} and pass the folder holding cifar-10-batches-py")
+        try:
+            X_train, y_train, X_test, y_test = load_cifar10(args.data_dir)
+        except (FileNotFoundError, ValueError) as error:
+            raise UsageError(f"{error}\n(CIFAR-10 python batches: {CIFAR10_URL})")
+        source = f"CIFAR-10 ({len(X_train)} train images from {args.data_dir})"
+
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(X_train))
+    val_size = args.val_size or min(5000, max(1, len(X_train) // 10))
+    if val_size >= len(X_train):
+        raise UsageError(f"--val-size {val_size} leaves no training images "
+                         f"out of {len(X_train)}")
+    val_idx, train_idx = order[:val_size], order[val_size:]
+    if args.train_size:
+        train_idx = train_idx[:args.train_size]
+        if args.train_size > len(train_idx):
+            source += f"; --train-size {args.train_size} capped at {len(train_idx)}"
+    train_idx.sort()
+    X_val, y_val = X_train[val_idx], y_train[val_idx]
+    X_train, y_train = X_train[train_idx], y_train[train_idx]
+
+    X_train, mean, std = normalize_per_channel(X_train)
+    X_val, _, _ = normalize_per_channel(X_val, mean, std)
+    X_test, _, _ = normalize_per_channel(X_test, mean, std)
+    class_names = FASHION_MNIST_CLASSES if args.dataset == "fashion-mnist" else CIFAR10_CLASSES
+    return dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
+                X_test=X_test, y_test=y_test, source=source, class_names=list(class_names))
+
+
+# ---------------------------------------------------------------------------- model, optimizer
+
+def build_model(args, image_shape):
+    from nn import models
+
+    input_dim = int(np.prod(image_shape))
+    common = dict(num_classes=10, weight_scale=args.weight_scale, reg=args.reg)
+    if args.model == "softmax":
+        return models.SoftmaxClassifier(input_dim, **common)
+    if args.model == "svm":
+        return models.LinearSVM(input_dim, **common)
+    if args.model == "two_layer":
+        return models.TwoLayerNet(input_dim, args.hidden_dims[0], **common)
+    if args.model == "fc":
+        return models.FullyConnectedNet(
+            args.hidden_dims, input_dim, dropout=args.dropout or 0.0,
+            normalization=None if args.no_batchnorm else "batchnorm", **common)
+    return models.ThreeLayerConvNet(
+        tuple(image_shape), num_filters=args.num_filters, filter_size=args.filter_size,
+        hidden_dim=args.hidden_dims[0], **common)
+
+
+def build_optimizer(args, model):
+    import nn
+
+    params = model.parameters()
+    if args.optimizer == "sgd":
+        return nn.optim.SGD(params, lr=args.lr)
+    if args.optimizer == "momentum":
+        return nn.optim.SGD(params, lr=args.lr, momentum=0.9)
+    if args.optimizer == "rmsprop":
+        return nn.optim.RMSprop(params, lr=args.lr)
+    return nn.optim.Adam(params, lr=args.lr)
+
+
+def count_parameters(model):
+    return int(sum(p.data.size for p in model.parameters()))
+
+
+# ---------------------------------------------------------------------------- pictures
+
+def write_pictures(out, model, history, data, class_names, say):
+    """Write the run's pictures (nn.plots, autograd.viz); return their file names.
+
+    The graph needs graphviz's `dot`; without it the run still succeeds and says why
+    graph.svg is missing (graph.dot, the DOT text, is written either way).
+    """
+    from autograd import Tensor
+    from autograd.viz import GraphvizNotFound, draw_graph
+    from nn import plots
+    from nn.train import predict
+
+    image_shape = data["X_train"].shape[1:]
+    short = [name.split("/")[0] for name in class_names]
+    plots.plot_history(history, path=out / "curves.png")
+    written = ["curves.png"]
+
+    first = _first_layer(model)
+    if first is not None and first.weight.ndim == 4:
+        plots.plot_conv_filters(first.weight, path=out / "filters.png")
+    elif first is not None and len(first.weight) == len(class_names):
+        # a linear classifier: each row is a class template (CS231n)
+        plots.plot_weight_templates(first.weight, image_shape, class_names=short,
+                                    path=out / "filters.png")
+    elif first is not None:
+        # a hidden layer: its first 64 units as images
+        units = first.weight.data[:64].reshape(-1, *image_shape)
+        plots.plot_conv_filters(units, path=out / "filters.png")
+    if first is not None:
+        written.append("filters.png")
+
+    pred = predict(model, data["X_test"])
+    plots.plot_misclassified(data["X_test"], data["y_test"], pred, class_names=short,
+                             path=out / "misclassified.png")
+    plots.plot_confusion_matrix(data["y_test"], pred, class_names=short, normalize=True,
+                                path=out / "confusion.png")
+    written += ["misclassified.png", "confusion.png"]
+
+    # the graph of one training step on two images, parameters named, layers grouped;
+    # the step's side effects (batch-norm statistics, gradients) are undone afterwards
+    state = model.state_dict()
+    model.train()
+    loss = model.loss(model(Tensor(data["X_train"][:2])), data["y_train"][:2])
+    loss.backward()
+    graph = draw_graph(loss, model=model, show_grads=True)
+    (out / "graph.dot").write_text(graph.source)
+    written.append("graph.dot")
+    try:
+        graph.render(out / "graph", format="svg", cleanup=True)
+        written.append("graph.svg")
+    except GraphvizNotFound as error:
+        say(f"graph.svg skipped: {error}")
+    model.load_state_dict(state)
+    model.zero_grad()
+    model.eval()
+    return written
+
+
+def _first_layer(model):
+    """The first Conv2d or Linear layer of the model."""
+    import nn
+
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            return module
+    return None
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def _write_json(path, obj):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2))
+    os.replace(tmp, path)
+
+
+def _positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_float(text):
+    value = float(text)
+    if not value > 0 or not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _non_negative_float(text):
+    value = float(text)
+    if not value >= 0 or not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _int_list(text):
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
+    if not values or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
+    return values
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""examples.train: a tiny run writes a complete run folder; bad input gets a clear message."""
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from examples import train
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ["--train-size", "200", "--val-size", "100", "--epochs", "1", "--quiet"]
+
+
+def run_cli(args, capsys):
+    code = train.main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("model,extra", [
+    ("softmax", []),
+    ("convnet", ["--num-filters", "4", "--filter-size", "3", "--hidden-dims", "16"]),
+])
+def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(["--model", model, *TINY, *extra, "--out", str(out_dir)], capsys)
+    assert code == 0, err
+    assert "test accuracy" in out
+    for name in ("metrics.json", "checkpoint.npz", "model.npz", "curves.png", "filters.png",
+                 "misclassified.png", "confusion.png", "graph.dot"):
+        assert (out_dir / name).is_file(), name
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert 0 <= metrics["test_acc"] <= 1
+    assert metrics["sizes"]["train"] == 200 and metrics["sizes"]["val"] == 100
+    assert "Fashion-MNIST" in metrics["data_source"]
+    assert metrics["config"]["model"] == model
+    assert len(metrics["history"]["val_acc"]) == 1
+    assert metrics["train_time_s"] > 0
+    assert set(metrics["files"]) <= {p.name for p in out_dir.iterdir()}
+    if shutil.which("dot"):
+        assert (out_dir / "graph.svg").is_file()
+
+
+def test_without_the_full_set_the_embedded_subset_is_used_and_named(tmp_path, monkeypatch, capsys):
+    from nn.data import fashion_mnist
+
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-system-copy")
+    monkeypatch.delenv("DYNGRAD_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(["--model", "softmax", "--epochs", "1", "--out", str(out_dir)],
+                             capsys)
+    assert code == 0, err
+    assert "embedded subset" in out
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["sizes"] == {"train": 4500, "val": 500, "test": 1000}
+    assert "embedded subset" in metrics["data_source"]
+
+
+def test_cifar10_run_on_small_batch_files(tmp_path, capsys):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (20, 3072), dtype=np.uint8),
+                 b"labels": [int(label) for label in rng.integers(0, 10, 20)]}
+        (folder / name).write_bytes(pickle.dumps(batch))
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(["--dataset", "cifar10", "--data-dir", str(tmp_path), "--model",
+                              "convnet", "--num-filters", "2", "--filter-size", "3",
+                              "--hidden-dims", "8", "--epochs", "1", "--val-size", "10",
+                              "--quiet", "--out", str(out_dir)], capsys)
+    assert code == 0, err
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["sizes"] == {"train": 90, "val": 10, "test": 20}
+    assert metrics["data_source"].startswith("CIFAR-10")
+
+
+def test_resume_continues_a_run(tmp_path, capsys):
+    out_dir = str(tmp_path / "run")
+    args = ["--model", "softmax", *TINY, "--out", out_dir]
+    assert run_cli(args, capsys)[0] == 0
+    code, _, _ = run_cli([*args, "--epochs", "2", "--resume"], capsys)
+    assert code == 0
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert len(metrics["history"]["val_acc"]) == 2
+
+
+def test_resume_with_another_model_says_what_is_wrong(tmp_path, capsys):
+    out_dir = str(tmp_path / "run")
+    assert run_cli(["--model", "softmax", *TINY, "--out", out_dir], capsys)[0] == 0
+    code, _, err = run_cli(["--model", "two_layer", *TINY, "--out", out_dir, "--resume"], capsys)
+    assert code == 2
+    assert "cannot resume" in err and "another --out" in err
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model", "resnet"], "invalid choice"),
+    (["--optimizer", "lbfgs"], "invalid choice"),
+    (["--epochs", "-1"], "--epochs"),
+    (["--lr", "zero"], "--lr"),
+    (["--batch-size", "0"], "--batch-size"),
+    (["--hidden-dims", "10,x"], "--hidden-dims"),
+    (["--dropout", "1.5"], "--dropout"),
+])
+def test_bad_arguments_exit_with_a_message(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_fashion_mnist_says_how_to_fix_it(tmp_path, capsys):
+    code, _, err = run_cli(["--data-dir", str(tmp_path / "nowhere"), *TINY], capsys)
+    assert code == 2
+    assert "not found" in err and "apt-get install dataset-fashion-mnist" in err
+    assert "Traceback" not in err
+
+
+def test_cifar10_without_data_dir_says_where_to_get_it(capsys):
+    code, _, err = run_cli(["--dataset", "cifar10", *TINY], capsys)
+    assert code == 2
+    assert "--data-dir" in err and "cifar-10-python.tar.gz" in err
+
+
+def test_missing_cifar10_folder(tmp_path, capsys):
+    code, _, err = run_cli(["--dataset", "cifar10", "--data-dir", str(tmp_path), *TINY], capsys)
+    assert code == 2
+    assert str(tmp_path) in err
+
+
+def test_command_line_error_has_no_traceback(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-m", "examples.train", "--data-dir", str(tmp_path), *TINY],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: Fashion-MNIST not found")
+
+
+def test_tutorial_snippets_run_in_order(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "tutorial.md").read_text()
+    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
+    assert len(blocks) >= 6
+    monkeypatch.chdir(tmp_path)  # the snippets write runs/tutorial
+    namespace = {}
+    for number, block in enumerate(blocks, 1):
+        exec(compile(block, f"docs/tutorial.md python block {number}", "exec"), namespace)
+    assert namespace["history"]["best_val_acc"] > 0.5
