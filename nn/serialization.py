@@ -60,6 +60,12 @@ def _flatten(obj):
     return arrays
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save(obj, path):
     """Write `obj` (see the module docstring) to `path` atomically, as an uncompressed .npz."""
     arrays = _flatten(obj)
@@ -67,6 +73,7 @@ def save(obj, path):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a checkpoint is an ordinary file
         with os.fdopen(fd, "wb") as f:
             # np.savez's keyword interface can't take keys such as "file"; write the members directly.
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:

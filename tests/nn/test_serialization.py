@@ -1,5 +1,6 @@
 """nn.save / nn.load: npz round trips, nesting, atomic writes, clear errors on bad files."""
 import os
+import stat
 import zipfile
 
 import numpy as np
@@ -108,3 +109,13 @@ def test_zip_with_crc_error_detected(tmp_path):
         assert archive.testzip() is not None                        # the archive really is damaged
     with pytest.raises(ValueError, match="crc.npz"):
         nn.load(path)
+
+
+def test_checkpoint_gets_ordinary_file_permissions(tmp_path):
+    path = tmp_path / "model.npz"
+    previous = os.umask(0o022)
+    try:
+        nn.save({"w": np.ones(2)}, path)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
