@@ -4,9 +4,10 @@
     python -m benchmarks.run --quick         # fewer repeats, for a smoke test
     python -m benchmarks.run --peers-python .venv-peers/bin/python
 
-Speed: dyngrad and PyTorch run in this one process, interleaved step by step (the
-order alternates), so machine noise hits both alike; the table gives medians and the
-ratio dyngrad / PyTorch. Peers run in their own process and venv (HIPS autograd's
+Speed: dyngrad and PyTorch run in this one process, interleaved in short alternating
+blocks (5 steps each, the order alternating, a pause before each block so the other
+framework's spinning worker threads are asleep), so machine noise hits both alike; the
+table gives medians and the ratio dyngrad / PyTorch. Peers run in their own process and venv (HIPS autograd's
 import name collides with ours), right after, on the same arrays.
 Threads: --threads (default 2) is given to torch and, through OMP/OPENBLAS/MKL_NUM_THREADS
 (the run restarts itself once to set them before NumPy loads), to every BLAS in play.
@@ -31,6 +32,8 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 # The peers are 2-20x slower on the conv nets; 10 steps give a stable median and keep
 # the full run under ~3 minutes.
 PEER_REPEATS = 10
+BLOCK = 5      # timed steps per framework per round
+PAUSE = 0.2    # seconds between blocks: spinning BLAS/OpenMP threads go to sleep
 REPEATS = {"conv_step": 30, "conv_step_cifar": 20, "mlp_step": 60, "op_overhead": 40, "deep_chain": 3}
 
 
@@ -39,18 +42,27 @@ def set_threads(threads):
     torch.set_num_threads(threads)
 
 
-def time_interleaved(workload, repeats):
-    """Median seconds per step for dyngrad and torch, timed alternately in this process."""
+def time_interleaved(workload, repeats, block=BLOCK, pause=PAUSE):
+    """Median seconds per step for dyngrad and torch, timed in alternating blocks in this process.
+
+    Each framework runs `block` timed steps in turn (the order alternates from round to
+    round), after a pause and one untimed step. Step-by-step alternation would be
+    unfair: after a multi-threaded call, OpenBLAS's and OpenMP's worker threads keep
+    spinning for a while, and on 2 cores they slow down whichever framework runs next
+    (measured: torch's conv step went from 8 to 25 ms with 2 threads).
+    """
     steps = {name: build(workload) for name, build in BUILDERS.items()}
-    for step in steps.values():
-        step()  # warm-up: allocations, BLAS threads
     times = {name: [] for name in steps}
     order = list(steps)
-    for i in range(repeats):
-        for name in (order if i % 2 == 0 else order[::-1]):
-            start = time.perf_counter()
-            steps[name]()
-            times[name].append(time.perf_counter() - start)
+    block = max(1, min(block, repeats))
+    for round_index in range(-(-repeats // block)):
+        for name in (order if round_index % 2 == 0 else order[::-1]):
+            time.sleep(pause)  # let the other framework's worker threads go to sleep
+            steps[name]()      # untimed: caches, allocator, thread wake-up
+            for _ in range(block):
+                start = time.perf_counter()
+                steps[name]()
+                times[name].append(time.perf_counter() - start)
     return {name: statistics.median(t) for name, t in times.items()}
 
 
