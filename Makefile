@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # PyTorch is the oracle for the parity tests and the reference for the benchmarks.
-# Pinned: an unpinned torch pulls a multi-GB CUDA build.
+# Pinned: on the project's machines pip finds this version's CPU build on disk, while an
+# unpinned torch would pull a newer, multi-GB CUDA build.
 torch: $(STAMP)
 	$(PY) -m pip install -q torch==2.13.0
 

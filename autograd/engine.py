@@ -107,7 +107,7 @@ def backward(tensor, grad=None, retain_graph=False):
         return
     # Graphs hold no reference cycles, so the cyclic garbage collector has nothing to
     # free here; paused, it stops rescanning every live node as gradients are allocated
-    # (about 1.6x faster backward on a 100,000-op chain, docs/benchmarks.md).
+    # (about 1.5-2x faster backward on a 100,000-op chain, docs/benchmarks.md).
     collecting = gc.isenabled()
     gc.disable()
     try:
