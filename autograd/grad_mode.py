@@ -1,7 +1,8 @@
 """Grad mode: whether operations record a graph.
 
-One thread-local switch, read by `Function.apply`. `no_grad` and `enable_grad` work as
-context managers and as decorators, like their PyTorch namesakes.
+One thread-local switch, read by `Function.apply`. `no_grad`, `enable_grad` and
+`set_grad_enabled` behave as their PyTorch namesakes: context managers and decorators,
+and `set_grad_enabled(mode)` called on its own also switches the mode at once.
 """
 import functools
 import threading
@@ -19,8 +20,8 @@ def is_grad_enabled():
     return _mode.enabled
 
 
-class set_grad_enabled:
-    """Set grad mode to `mode` inside a `with` block (or a decorated function)."""
+class _Switch:
+    """Grad mode `mode` inside a `with` block; the previous mode comes back after it."""
 
     def __init__(self, mode):
         self.mode = bool(mode)
@@ -33,36 +34,55 @@ class set_grad_enabled:
         _mode.enabled = self.previous
 
     def __call__(self, func):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with type(self)(self.mode) if type(self) is set_grad_enabled else type(self)():
-                return func(*args, **kwargs)
-        return wrapper
+        return _decorate(func, self.mode)
 
 
-class _FixedMode(set_grad_enabled):
-    """A mode switch with no argument; usable as `@no_grad()` and, like PyTorch, `@no_grad`."""
+def _decorate(func, mode):
+    """`func` run with grad mode `mode` (a fresh switch per call, so recursion is safe)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _Switch(mode):
+            return func(*args, **kwargs)
+    return wrapper
 
-    enabled = True
+
+class set_grad_enabled(_Switch):
+    """Set grad mode to `mode`: at once, for a `with` block, or for a decorated function."""
+
+    def __init__(self, mode):
+        super().__init__(mode)
+        self.previous = _mode.enabled
+        _mode.enabled = self.mode
+
+    def __enter__(self):
+        pass  # __init__ already switched
+
+    def __call__(self, func):
+        _mode.enabled = self.previous  # decorating a function must not switch the mode now
+        return super().__call__(func)
+
+
+class _FixedSwitch(_Switch):
+    """A switch with no argument: `with no_grad():`, `@no_grad()` and, like PyTorch, `@no_grad`."""
+
+    fixed_mode = True
 
     def __new__(cls, func=None):
-        self = super().__new__(cls)
         if func is not None:
-            self.__init__()
-            return self(func)
-        return self
+            return _decorate(func, cls.fixed_mode)
+        return super().__new__(cls)
 
     def __init__(self, func=None):
-        super().__init__(self.enabled)
+        super().__init__(self.fixed_mode)
 
 
-class no_grad(_FixedMode):
+class no_grad(_FixedSwitch):
     """Build no graph: results of operations have `requires_grad=False`."""
 
-    enabled = False
+    fixed_mode = False
 
 
-class enable_grad(_FixedMode):
+class enable_grad(_FixedSwitch):
     """Record the graph again, e.g. inside a `no_grad` block."""
 
-    enabled = True
+    fixed_mode = True

@@ -92,7 +92,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 
 def _compare(index, shape, analytic, numeric, atol, rtol):
     error = xp.abs(analytic - numeric)
-    bad = error > atol + rtol * xp.abs(numeric)
+    bad = ~(error <= atol + rtol * xp.abs(numeric))  # nan anywhere is a failure
     if not bad.any():
         return
     worst = xp.unravel_index(xp.argmax(xp.where(bad, error, -1)), shape) if shape else ()

@@ -4,6 +4,8 @@ This class stays thin: data, grad, flags, the producing node, operators and a fe
 methods that are one call each into `autograd.ops`. The backward rules live in the ops;
 the graph walk lives in `engine.py`.
 """
+import operator
+
 from .backend import xp
 from .grad_mode import _mode
 
@@ -165,33 +167,28 @@ class Tensor:
         return draw_graph(self, **kwargs)
 
     # ----- in-place changes (outside the graph) -------------------------------------
-    def _inplace(self, op_name):
+    def _inplace(self, op_name, change, *args):
+        """Apply `change(self.data, *args)` in place, outside the graph, and bump the version."""
         if self.requires_grad and _mode.enabled:
             kind = "a leaf tensor" if self._node is None else "a tensor"
             raise RuntimeError(
                 f"{op_name}: in-place operation on {kind} that requires grad; use an out-of-place "
                 "operation, or do it inside `with no_grad():` (as optimizers do)")
-        self._version.value += 1
+        change(self.data, *args)
+        self._version.value += 1  # only once the change has happened: a failed one changes nothing
+        return self
 
     def __iadd__(self, other):
-        self._inplace("+=")
-        self.data += _raw(other)
-        return self
+        return self._inplace("+=", operator.iadd, _raw(other))
 
     def __isub__(self, other):
-        self._inplace("-=")
-        self.data -= _raw(other)
-        return self
+        return self._inplace("-=", operator.isub, _raw(other))
 
     def __imul__(self, other):
-        self._inplace("*=")
-        self.data *= _raw(other)
-        return self
+        return self._inplace("*=", operator.imul, _raw(other))
 
     def __itruediv__(self, other):
-        self._inplace("/=")
-        self.data /= _raw(other)
-        return self
+        return self._inplace("/=", operator.itruediv, _raw(other))
 
     def add_(self, other):
         return self.__iadd__(other)
@@ -200,19 +197,13 @@ class Tensor:
         return self.__imul__(other)
 
     def zero_(self):
-        self._inplace("zero_")
-        self.data[...] = 0
-        return self
+        return self._inplace("zero_", xp.copyto, 0)
 
     def fill_(self, value):
-        self._inplace("fill_")
-        self.data[...] = value
-        return self
+        return self._inplace("fill_", xp.copyto, value)
 
     def copy_(self, other):
-        self._inplace("copy_")
-        xp.copyto(self.data, _raw(other))
-        return self
+        return self._inplace("copy_", xp.copyto, _raw(other))
 
     # ----- operators ----------------------------------------------------------------
     def __add__(self, other):
@@ -315,11 +306,11 @@ class Tensor:
     def tanh(self):
         return elementwise.tanh(self)
 
-    def softmax(self, axis=-1):
-        return loss.softmax(self, axis)
+    def softmax(self, axis=-1, *, dim=None):
+        return loss.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis=-1):
-        return loss.log_softmax(self, axis)
+    def log_softmax(self, axis=-1, *, dim=None):
+        return loss.log_softmax(self, axis, dim=dim)
 
     def astype(self, dtype):
         return elementwise.astype(self, dtype)

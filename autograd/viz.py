@@ -36,8 +36,7 @@ CLUSTER_FILLS = ("#f7f7f7", "#ececec", "#e2e2e2")
 
 # Node attributes that describe the op's inputs rather than its parameters.
 _HIDDEN = {"input_shape", "input_dtype", "sizes", "count"}
-_SHORT = {"kernel_size": "kernel", "padding": "pad", "negative_slope": "slope",
-          "pad_width": "pad", "keepdims": "keepdims"}
+_SHORT = {"kernel_size": "kernel", "padding": "pad", "negative_slope": "slope", "pad_width": "pad"}
 
 
 class GraphvizNotFound(RuntimeError):
@@ -224,7 +223,7 @@ def draw_graph(root, params=None, model=None, show_shapes=True, show_dtypes=Fals
     else:
         title = names.get(id(root), "output")
     top.append(node_line("root", _html(title, *lines), ROOT))
-    if node is not None:
+    if node is not None and kept:
         edges.append(("op0", "root", True))
     g.body.extend(f"\t{line}\n" for line in top)
     _add_clusters(g, modules, bodies)

@@ -292,3 +292,28 @@ def test_float32_leaves_get_float32_grads_through_float64_constants():
     h.retain_grad()
     h.sum().backward()
     assert x.grad.dtype == np.float32 and h.grad.dtype == np.float32
+
+
+def test_a_failed_in_place_change_is_not_counted():
+    w, a = leaf(np.ones(4)), Tensor(np.ones(4))
+    y = (w * a).sum()
+    with ag.no_grad(), pytest.raises(ValueError):
+        a += np.ones(3)  # shape mismatch: nothing changed
+    y.backward()
+    np.testing.assert_array_equal(w.grad, np.ones(4))
+
+
+def test_set_grad_enabled_as_a_plain_call_switches_at_once():
+    try:
+        ag.set_grad_enabled(False)
+        assert not ag.is_grad_enabled()
+    finally:
+        ag.set_grad_enabled(True)
+    assert ag.is_grad_enabled()
+
+    @ag.set_grad_enabled(False)
+    def inside():
+        return ag.is_grad_enabled()
+
+    assert ag.is_grad_enabled()  # decorating does not switch the mode
+    assert inside() is False and ag.is_grad_enabled()

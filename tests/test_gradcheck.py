@@ -91,3 +91,17 @@ def test_assert_gradients_match_is_the_same_check():
     with pytest.raises(AssertionError, match="worst at index"):
         assert_gradients_match(WrongSquare.apply, Tensor(np.array([1.0, 2.0])))
     assert_gradients_match(ag.tanh, Tensor(np.array([1.0, 2.0])))
+
+
+def test_fails_a_nan_gradient():
+    class NanRule(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * np.nan
+
+    with pytest.raises(GradcheckError, match="analytic nan"):
+        ag.gradcheck(lambda x: NanRule.apply(x), np.array([1.0, 2.0]))

@@ -249,3 +249,10 @@ def test_real_conv_net_svg():
     for cluster in ("0 (Conv2d)", "2 (MaxPool2d)", "4 (Linear)", ">Sequential<"):
         assert cluster in text
     assert f"grad norm {np.linalg.norm(model[0].weight.grad):.3g}" in text
+
+
+def test_max_nodes_zero_draws_only_the_root_and_the_note():
+    x = Tensor(f32(3), requires_grad=True)
+    g = draw_graph((x * 2).sum(), max_nodes=0)
+    assert "op0" not in g.source
+    assert "2 more op nodes not shown (max_nodes=0)" in g.source

@@ -105,7 +105,11 @@ class Div(Function):
 
 
 class Pow(Function):
-    """y = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * y * ln(a)."""
+    """y = a ** b;  dL/da = g * b * a^(b-1),  dL/db = g * y * ln(a).
+
+    As PyTorch, dL/da = 0 where b = 0 and dL/db = 0 where a = 0 and b >= 0 (the limits),
+    instead of the nan of 0 * inf.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -117,8 +121,12 @@ class Pow(Function):
     def backward(ctx, grad):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        grad_a = grad * b * a ** (b - 1) if need_a else None
-        grad_b = grad * y * xp.log(a) if need_b else None
+        grad_a = grad_b = None
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                grad_a = xp.where(b == 0, 0, grad * b * a ** (b - 1))
+            if need_b:
+                grad_b = xp.where((a == 0) & (b >= 0), 0, grad * y * xp.log(a))
         return grad_a, grad_b
 
 
@@ -306,7 +314,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = 0.5 * (1 + xp.tanh(0.5 * x))  # the tanh form never overflows
+        # exp(-log(1 + e^-x)) by logaddexp: no overflow for large |x|, and full relative
+        # precision for large negative x (sigmoid(-40) = 4.2e-18, not 0).
+        y = xp.exp(-xp.logaddexp(0, -x))
         ctx.save_for_backward(y)
         return y
 
@@ -386,7 +396,8 @@ def minimum(a, b):
 
 def where(condition, a, b):
     """Elements of `a` where `condition` holds, else of `b` (condition is not differentiated)."""
-    condition = xp.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    # A copy: the caller may change the condition array before backward.
+    condition = xp.array(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return Tensor(xp.where(condition, a, b))
     return Where.apply(condition, *operands(a, b, "where"))

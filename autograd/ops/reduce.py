@@ -16,7 +16,7 @@ def normalize_axis(axis, ndim, op_name):
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     result = []
     for a in axes:
-        if not isinstance(a, (int, xp.integer)):
+        if not isinstance(a, (int, xp.integer)) or isinstance(a, bool):
             raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
             raise ValueError(f"{op_name}: axis {a} is out of range for a tensor with {ndim} dimensions")
@@ -63,7 +63,12 @@ class Mean(Function):
 
 
 class _Extremum(Function):
-    """y = max (or min) over axes;  g is split evenly among the elements equal to y."""
+    """y = max (or min) over axes;  g is split evenly among the elements equal to y.
+
+    That is PyTorch's `amax`/`amin` rule (and its full-tensor `max()`), not the rule of
+    `torch.max(x, dim)`, which returns indices and sends g to one element. A nan wins
+    the reduction (as in NumPy and PyTorch) and so receives the gradient.
+    """
 
     @staticmethod
     def reduce(x, axes):
@@ -79,7 +84,7 @@ class _Extremum(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        winners = x == y
+        winners = (x == y) | (xp.isnan(x) & xp.isnan(y))
         share = winners / winners.sum(axis=ctx.axes, keepdims=True)
         grad = grad.reshape(y.shape)  # keepdims shape
         return (grad * share).astype(x.dtype, copy=False), None, None
@@ -102,13 +107,17 @@ class Min(_Extremum):
 
 
 def _reduction(op, x, axis, keepdims, dim, keepdim):
+    name = op.__name__.lower()
     if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{name}: give axis or its alias dim, not both")
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    axes = normalize_axis(axis, x.ndim, op.__name__.lower())
-    if op in (Max, Min) and x.data.size == 0:
-        raise ValueError(f"{op.__name__.lower()}: zero-size tensor of shape {x.shape} has no maximum/minimum")
+    axes = normalize_axis(axis, x.ndim, name)
+    if op in (Max, Min) and any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"{name}: cannot reduce a zero-size axis of a tensor of shape {x.shape} "
+                         "(it has no maximum/minimum)")
     return op.apply(x, axes, bool(keepdims))
 
 

@@ -39,22 +39,31 @@ class Transpose(Function):
 
 
 class GetItem(Function):
-    """y = x[index];  dL/dx = zeros like x with g added at `index` (repeats accumulate)."""
+    """y = x[index];  dL/dx = zeros like x with g added at `index` (repeats accumulate).
+
+    A basic index (ints, slices) is a small plain attribute; an advanced one (integer or
+    boolean arrays) is saved like any array, so backward releases it.
+    """
 
     is_view = True
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.index = index
+        ctx._advanced = not _is_basic(index)
+        if ctx._advanced:
+            ctx.save_for_backward(index)
+        else:
+            ctx.index = index
         return x[index]
 
     @staticmethod
     def backward(ctx, grad):
         full = xp.zeros(ctx.input_shapes[0], dtype=grad.dtype)
-        if _is_basic(ctx.index):
-            full[ctx.index] = grad
+        if ctx._advanced:
+            (index,) = ctx.saved_tensors
+            xp.add.at(full, index, grad)  # integer arrays may repeat an element
         else:
-            xp.add.at(full, ctx.index, grad)  # integer arrays may repeat an element
+            full[ctx.index] = grad
         return full, None
 
 
@@ -198,13 +207,23 @@ def transpose(x, *axes):
 
 
 def getitem(x, index):
+    """x[index] for slices, ints, integer arrays, boolean masks, and tuples of them.
+
+    Array parts of the index are copied: the caller may change them before backward.
+    """
     if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    elif isinstance(index, Tensor):
-        index = index.data
-    if isinstance(index, list):
-        index = xp.asarray(index)
+        index = tuple(_own_index_part(i) for i in index)
+    else:
+        index = _own_index_part(index)
     return GetItem.apply(x, index)
+
+
+def _own_index_part(part):
+    if isinstance(part, Tensor):
+        part = part.data
+    if isinstance(part, (list, xp.ndarray)):
+        return xp.array(part, copy=True)
+    return part
 
 
 def pad(x, pad_width, value=0.0):

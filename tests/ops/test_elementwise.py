@@ -241,3 +241,29 @@ def test_astype_to_int_of_a_tensor_requiring_grad_is_refused():
 
 def test_relu_of_infinities():
     np.testing.assert_array_equal(ag.relu(Tensor([-np.inf, np.inf])).data, [0.0, np.inf])
+
+
+def test_sigmoid_keeps_precision_far_in_the_tails():
+    x = Tensor(np.array([-20.0, -40.0, 30.0], np.float32), requires_grad=True)
+    y = ag.sigmoid(x)
+    np.testing.assert_allclose(y.data, 1 / (1 + np.exp(-x.data.astype(np.float64))), rtol=1e-6)
+    ag.log(y).sum().backward()  # d log(sigmoid(x)) / dx = 1 - sigmoid(x): no nan
+    np.testing.assert_allclose(x.grad, [1.0, 1.0, 0.0], atol=1e-6)
+
+
+def test_pow_gradients_at_zero_are_the_limits_not_nan():
+    x = Tensor([0.0, 2.0], requires_grad=True)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])       # d x^0 / dx = 0, also at x = 0
+    a, b = Tensor([0.0, 2.0], requires_grad=True), Tensor([2.0, 2.0], requires_grad=True)
+    (a ** b).sum().backward()
+    np.testing.assert_allclose(b.grad, [0.0, 4 * np.log(2.0)])  # 0^b ln 0 -> 0 for b >= 0
+
+
+def test_where_keeps_its_own_copy_of_the_condition():
+    condition = np.array([True, False, True, False])
+    x = Tensor(np.arange(4.0), requires_grad=True)
+    y = ag.where(condition, x, 0.0)
+    condition[:] = False
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])

@@ -88,9 +88,24 @@ def test_bad_axis(axis, error, message):
         Tensor(np.ones((2, 3))).sum(axis)
 
 
-def test_max_of_an_empty_tensor_is_an_error():
-    with pytest.raises(ValueError, match=r"max: zero-size tensor of shape \(0, 3\)"):
+def test_max_over_an_empty_axis_is_an_error_but_other_axes_are_fine():
+    with pytest.raises(ValueError, match=r"max: cannot reduce a zero-size axis of a tensor of shape \(0, 3\)"):
         Tensor(np.ones((0, 3))).max()
+    assert Tensor(np.ones((0, 3))).max(axis=1).shape == (0,)  # as PyTorch
+
+
+def test_nan_wins_max_and_gets_the_gradient():
+    x = Tensor([1.0, np.nan, 3.0], requires_grad=True)
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+
+
+def test_axis_and_dim_together_or_a_bool_axis_are_errors():
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="give axis or its alias dim, not both"):
+        x.sum(axis=0, dim=1)
+    with pytest.raises(TypeError, match="axis must be an int"):
+        x.sum(axis=True)
 
 
 def test_float32_stays_float32():

@@ -179,3 +179,15 @@ def test_views_share_the_version_counter(view):
 def test_bad_input_messages(call, error, message):
     with pytest.raises(error, match=message):
         call(Tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("make_index", [lambda: np.array([0, 1]), lambda: np.array([True, True, False, False])],
+                         ids=["integers", "mask"])
+def test_indexing_keeps_its_own_copy_of_an_index_array(make_index):
+    index = make_index()
+    x = Tensor(np.arange(4.0), requires_grad=True)
+    y = x[index]
+    index[...] = index[::-1]  # the caller reuses the array before backward
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0, 0.0])
+    assert y.grad_fn._saved is None  # the index was saved like an array, and released
