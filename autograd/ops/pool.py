@@ -21,9 +21,9 @@ class MaxPool2d(Function):
     dL/dx[n, c, h, w] = sum over windows (i, j) whose first maximum (row-major order,
     as PyTorch) sits at (h, w) of dL/dy[n, c, i, j]; every other input gets 0.
     The forward saves the argmax within each window (a small integer per output).
-    A nan in a window makes the output nan (as PyTorch), but its gradient goes to the
-    window's first maximum among the other values: checking for nan on every pass would
-    cost the common case ~1 ms per conv-net step.
+    A nan in a window makes the output nan (as PyTorch), but unless it comes first in
+    the window its gradient goes to the first maximum of the values before it: checking
+    for nan on every pass would cost the common case ~1 ms per conv-net step.
     """
 
     @staticmethod
