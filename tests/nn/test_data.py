@@ -468,3 +468,12 @@ def test_train_val_split():
         data.train_val_split(X, y, 1.5)
     with pytest.raises(ValueError, match="X has 20 samples but y has 19"):
         data.train_val_split(X, y[:-1], 2)
+
+
+def test_dataloader_accepts_tensors():
+    from autograd import Tensor as T
+    X, y = np.arange(12, dtype=np.float32).reshape(6, 2), np.arange(6)
+    batches = list(data.DataLoader(T(X), T(y), 4))
+    assert [len(yb) for _, yb in batches] == [4, 2]
+    assert isinstance(batches[0][1], np.ndarray)
+    np.testing.assert_array_equal(batches[1][0].data, X[4:])
