@@ -101,7 +101,7 @@ def main(argv=None):
 
 def run(args):
     import nn
-    from nn.train import CHECKPOINT_NAME, evaluate, fit, load_checkpoint
+    from nn.train import CheckpointError, evaluate, fit
 
     started = time.perf_counter()
     data = load_data(args)
@@ -118,19 +118,16 @@ def run(args):
     say(f"model: {type(model).__name__}, {count_parameters(model):,} parameters; "
         f"run folder {args.out}")
 
-    checkpoint = args.out / CHECKPOINT_NAME
-    if args.resume and checkpoint.is_file():
-        try:  # fail before training, with advice, if the checkpoint is of another model
-            load_checkpoint(checkpoint, model, optimizer, scheduler)
-        except (KeyError, RuntimeError, ValueError) as error:
-            raise UsageError(f"cannot resume from {checkpoint}: {error}\n(it was written by a "
-                             "different model or settings: use another --out, or leave out "
-                             "--resume to start over)")
     train_started = time.perf_counter()
-    history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
-                  data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
-                  lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
-                  seed=args.seed, quiet=args.quiet)
+    try:  # fit loads the checkpoint before it trains, so a bad one fails at once
+        history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
+                      data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
+                      lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
+                      seed=args.seed, quiet=args.quiet)
+    except CheckpointError as error:
+        advice = ("delete it, or leave out --resume to start over" if error.corrupt else
+                  "use another --out, or leave out --resume to start over")
+        raise UsageError(f"cannot resume: {error}\n({advice})")
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
     print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "

@@ -153,3 +153,20 @@ def test_tutorial_snippets_run_in_order(tmp_path, monkeypatch):
     for number, block in enumerate(blocks, 1):
         exec(compile(block, f"docs/tutorial.md python block {number}", "exec"), namespace)
     assert namespace["history"]["best_val_acc"] > 0.5
+
+
+def test_batchnorm_model_with_a_last_batch_of_one_sample(tmp_path, capsys):
+    code, out, err = run_cli(["--model", "fc", "--hidden-dims", "8", "--train-size", "129",
+                              "--batch-size", "128", "--val-size", "100", "--epochs", "1",
+                              "--quiet", "--out", str(tmp_path / "run")], capsys)
+    assert code == 0, err
+
+
+def test_resume_from_a_corrupt_checkpoint_says_it_is_corrupt(tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    out_dir.mkdir()
+    (out_dir / "checkpoint.npz").write_bytes(b"garbage")
+    code, _, err = run_cli(["--model", "softmax", *TINY, "--out", str(out_dir), "--resume"],
+                           capsys)
+    assert code == 2
+    assert "corrupt" in err and "different model" not in err and "allow_pickle" not in err
