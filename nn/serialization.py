@@ -16,7 +16,7 @@ import zipfile
 
 import numpy as np
 
-from autograd import Tensor
+from .module import _raw
 
 __all__ = ["save", "load"]
 
@@ -26,10 +26,10 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")    # a zip's first member, or an emp
 
 
 def _to_array(key, value):
-    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    array = np.asarray(_raw(value))
     if array.dtype == object:
-        raise TypeError(f"nn.save: entry {key!r} ({type(value).__name__}) is not a numeric array; "
-                        "only arrays, Tensors and numbers can be saved (no pickling)")
+        raise TypeError(f"nn.save: entry {key!r} ({type(value).__name__}) is not an array of "
+                        "numbers or strings; only arrays, Tensors, numbers and strings can be saved (no pickling)")
     return array
 
 

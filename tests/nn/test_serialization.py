@@ -44,7 +44,7 @@ def test_nested_checkpoint_and_awkward_keys(tmp_path):
     ([1, 2], TypeError, "expected a dict"),
     ({1: np.ones(1)}, TypeError, "keys must be non-empty str"),
     ({"x": {"y": {"z": np.ones(1)}}}, TypeError, "more than one level deep"),
-    ({"x": object()}, TypeError, "'x' .* not a numeric array"),
+    ({"x": object()}, TypeError, "'x' .* not an array of numbers or strings"),
     ({"__nested__": np.ones(1)}, ValueError, "reserved"),
     ({"m": {"w": np.ones(1)}, "m/w": np.ones(1)}, ValueError, "clashes"),
 ])
