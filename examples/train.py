@@ -146,6 +146,11 @@ def run(args):
     from nn.train import CheckpointError, evaluate, fit
 
     started = time.perf_counter()
+    try:  # before loading data: a run that can't be saved should not start
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {args.out}: cannot create the run folder ({error.strerror}); "
+                         "pass a folder you can write to")
     data = load_data(args)
     say = (lambda *a: None) if args.quiet else print
     say(f"data: {data['source']}")
@@ -156,7 +161,6 @@ def run(args):
     model = build_model(args, data["X_train"].shape[1:])
     optimizer = build_optimizer(args, model)
     scheduler = nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay)
-    args.out.mkdir(parents=True, exist_ok=True)
     say(f"model: {type(model).__name__}, {count_parameters(model):,} parameters; "
         f"run folder {args.out}")
 

@@ -141,6 +141,8 @@ def test_bad_out_folder_is_refused_before_loading_data(tmp_path, capsys, monkeyp
             train.main(["--out", str(out), *TINY])
         assert exit_info.value.code == 2
         assert message in capsys.readouterr().err
+    code, _, err = run_cli(["--out", "/proc/dyngrad-run", *TINY], capsys)   # even root can't
+    assert code == 2 and "cannot create the run folder" in err and "Traceback" not in err
 
 
 def test_missing_fashion_mnist_says_how_to_fix_it(tmp_path, capsys):
