@@ -208,7 +208,7 @@ def run(args):
 def load_data(args):
     """Train/val/test arrays, normalised with training statistics, and a source line."""
     from nn.data import (CIFAR10_CLASSES, FASHION_MNIST_CLASSES, load_cifar10,
-                         load_fashion_mnist_or_subset, normalize_per_channel)
+                         normalize_per_channel)
 
     if args.dataset == "fashion-mnist":
         X_train, y_train, X_test, y_test, source = _load_fashion_mnist(args)
