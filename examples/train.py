@@ -46,7 +46,7 @@ def parse_args(argv=None):
         description="Train a CS231n classifier (dyngrad) and write a run folder.")
     parser.add_argument("--model", choices=MODELS, default="convnet")
     parser.add_argument("--dataset", choices=DATASETS, default="fashion-mnist")
-    parser.add_argument("--epochs", type=_non_negative_int, help="default: per model")
+    parser.add_argument("--epochs", type=_positive_int, help="default: per model")
     parser.add_argument("--batch-size", type=_positive_int, help="default: per model")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     parser.add_argument("--lr", type=_positive_float, help="learning rate (default: per model)")
@@ -58,32 +58,74 @@ def parse_args(argv=None):
                         help="std of the initial weights (CS231n's weight_scale)")
     parser.add_argument("--hidden-dims", type=_int_list,
                         help="comma-separated hidden layer widths, e.g. 256,256,256")
-    parser.add_argument("--dropout", type=float, help="drop probability for --model fc")
+    parser.add_argument("--dropout", type=_probability, help="drop probability for --model fc")
     parser.add_argument("--no-batchnorm", action="store_true", help="--model fc without batch norm")
     parser.add_argument("--num-filters", type=_positive_int, help="--model convnet filters")
     parser.add_argument("--filter-size", type=_positive_int, help="--model convnet kernel size")
     parser.add_argument("--data-dir", type=Path,
                         help="folder holding the dataset files (Fashion-MNIST: the four IDX "
                              ".gz files; CIFAR-10: cifar-10-batches-py)")
+    parser.add_argument("--download", action="store_true",
+                        help="Fashion-MNIST: when the full set is not found, download it "
+                             "(MD5-checked) into --data-dir or the user cache")
     parser.add_argument("--train-size", type=_positive_int,
                         help="use at most this many training images (default: all)")
     parser.add_argument("--val-size", type=_positive_int,
                         help="validation images held out of the training set "
                              "(default: 10%%, at most 5000)")
     parser.add_argument("--out", type=Path, help="run folder (default: runs/<model>)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=_non_negative_int, default=0)
     parser.add_argument("--resume", action="store_true",
                         help="continue from <out>/checkpoint.npz")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
     args = parser.parse_args(argv)
+    _check_model_flags(parser, args)
     for name, value in DEFAULTS[args.model].items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)
-    if args.dropout is not None and not 0 <= args.dropout < 1:
-        parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.download and args.dataset != "fashion-mnist":
+        parser.error("--download fetches Fashion-MNIST only; for CIFAR-10 download and "
+                     f"extract {CIFAR10_URL} and pass --data-dir")
     if args.out is None:
         args.out = Path("runs") / args.model
+    _check_out(parser, args.out)
     return args
+
+
+# The model-specific flags, and the models they apply to.
+MODEL_FLAGS = {
+    "hidden_dims": ("two_layer", "fc", "convnet"),
+    "dropout": ("fc",),
+    "no_batchnorm": ("fc",),
+    "num_filters": ("convnet",),
+    "filter_size": ("convnet",),
+}
+
+
+def _check_model_flags(parser, args):
+    """A model-specific flag given for another model is an error, not silently ignored."""
+    for name, models in MODEL_FLAGS.items():
+        if getattr(args, name) not in (None, False) and args.model not in models:
+            flag = "--" + name.replace("_", "-")
+            parser.error(f"{flag} applies to --model {' / '.join(models)} only, "
+                         f"not --model {args.model}")
+    if args.model in ("two_layer", "convnet") and args.hidden_dims and len(args.hidden_dims) != 1:
+        parser.error(f"--model {args.model} has one hidden layer: give --hidden-dims one width, "
+                     f"got {','.join(map(str, args.hidden_dims))}")
+
+
+def _check_out(parser, out):
+    """The run folder must be creatable and writable; found now, not after training."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == out and not out.is_dir():
+        parser.error(f"--out {out} is a file, not a folder: pass a folder for the run")
+    if existing != out and not existing.is_dir():
+        parser.error(f"--out {out}: {existing} is a file, so the folder can't be created")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        parser.error(f"--out {out}: cannot write in {existing} (permission denied); "
+                     "pass a folder you can write to")
 
 
 def main(argv=None):
@@ -101,9 +143,14 @@ def main(argv=None):
 
 def run(args):
     import nn
-    from nn.train import CHECKPOINT_NAME, evaluate, fit, load_checkpoint
+    from nn.train import CheckpointError, evaluate, fit
 
     started = time.perf_counter()
+    try:  # before loading data: a run that can't be saved should not start
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {args.out}: cannot create the run folder ({error.strerror}); "
+                         "pass a folder you can write to")
     data = load_data(args)
     say = (lambda *a: None) if args.quiet else print
     say(f"data: {data['source']}")
@@ -114,23 +161,19 @@ def run(args):
     model = build_model(args, data["X_train"].shape[1:])
     optimizer = build_optimizer(args, model)
     scheduler = nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay)
-    args.out.mkdir(parents=True, exist_ok=True)
     say(f"model: {type(model).__name__}, {count_parameters(model):,} parameters; "
         f"run folder {args.out}")
 
-    checkpoint = args.out / CHECKPOINT_NAME
-    if args.resume and checkpoint.is_file():
-        try:  # fail before training, with advice, if the checkpoint is of another model
-            load_checkpoint(checkpoint, model, optimizer, scheduler)
-        except (KeyError, RuntimeError, ValueError) as error:
-            raise UsageError(f"cannot resume from {checkpoint}: {error}\n(it was written by a "
-                             "different model or settings: use another --out, or leave out "
-                             "--resume to start over)")
     train_started = time.perf_counter()
-    history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
-                  data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
-                  lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
-                  seed=args.seed, quiet=args.quiet)
+    try:  # fit loads the checkpoint before it trains, so a bad one fails at once
+        history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
+                      data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
+                      lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
+                      seed=args.seed, quiet=args.quiet)
+    except CheckpointError as error:
+        advice = ("delete it, or leave out --resume to start over" if error.corrupt else
+                  "use another --out, or leave out --resume to start over")
+        raise UsageError(f"cannot resume: {error}\n({advice})")
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
     print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "
@@ -165,14 +208,10 @@ def run(args):
 def load_data(args):
     """Train/val/test arrays, normalised with training statistics, and a source line."""
     from nn.data import (CIFAR10_CLASSES, FASHION_MNIST_CLASSES, load_cifar10,
-                         load_fashion_mnist_or_subset, normalize_per_channel)
+                         normalize_per_channel)
 
     if args.dataset == "fashion-mnist":
-        try:
-            X_train, y_train, source = load_fashion_mnist_or_subset(args.data_dir, "train")
-            X_test, y_test, _ = load_fashion_mnist_or_subset(args.data_dir, "test")
-        except (FileNotFoundError, ValueError) as error:
-            raise UsageError(f"{error}\n(or leave out --data-dir to use the embedded subset)")
+        X_train, y_train, X_test, y_test, source = _load_fashion_mnist(args)
     else:
         if args.data_dir is None:
             raise UsageError(
@@ -205,6 +244,39 @@ def load_data(args):
     class_names = FASHION_MNIST_CLASSES if args.dataset == "fashion-mnist" else CIFAR10_CLASSES
     return dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
                 X_test=X_test, y_test=y_test, source=source, class_names=list(class_names))
+
+
+def _load_fashion_mnist(args):
+    """The full set (found, or downloaded with --download), else the embedded subset."""
+    from nn.data import (download_fashion_mnist, fashion_mnist, fashion_mnist_source,
+                         load_fashion_mnist, load_fashion_mnist_subset)
+
+    try:
+        folder = fashion_mnist_source(args.data_dir)
+    except FileNotFoundError as error:
+        if args.download:
+            try:
+                folder = download_fashion_mnist(args.data_dir)
+            except (OSError, ValueError) as download_error:
+                raise UsageError(f"cannot download Fashion-MNIST from {fashion_mnist.FASHION_MNIST_URL}: "
+                                 f"{download_error}\n(check the network, or install the "
+                                 "Debian package dataset-fashion-mnist)")
+        elif args.data_dir is not None:
+            raise UsageError(f"{error}\n(pass --download to fetch it there, or leave out "
+                             "--data-dir to use the embedded subset)")
+        else:
+            X_train, y_train = load_fashion_mnist_subset("train")
+            X_test, y_test = load_fashion_mnist_subset("test")
+            return X_train, y_train, X_test, y_test, (
+                f"Fashion-MNIST embedded subset ({len(X_train)} train images; full set not "
+                "found: pass --download, or apt-get install dataset-fashion-mnist)")
+    try:
+        X_train, y_train = load_fashion_mnist(folder, "train")
+        X_test, y_test = load_fashion_mnist(folder, "test")
+    except (FileNotFoundError, ValueError) as error:
+        raise UsageError(str(error))
+    return X_train, y_train, X_test, y_test, (
+        f"Fashion-MNIST full set ({len(X_train)} train images from {folder})")
 
 
 # ---------------------------------------------------------------------------- model, optimizer
@@ -254,9 +326,7 @@ def write_pictures(out, model, history, data, class_names, say):
     The graph needs graphviz's `dot`; without it the run still succeeds and says why
     graph.svg is missing (graph.dot, the DOT text, is written either way).
     """
-    from autograd import Tensor
-    from autograd.viz import GraphvizNotFound, draw_graph
-    from nn import plots
+    from nn import models, plots
     from nn.train import predict
 
     image_shape = data["X_train"].shape[1:]
@@ -267,7 +337,7 @@ def write_pictures(out, model, history, data, class_names, say):
     first = _first_layer(model)
     if first is not None and first.weight.ndim == 4:
         plots.plot_conv_filters(first.weight, path=out / "filters.png")
-    elif first is not None and len(first.weight) == len(class_names):
+    elif first is not None and isinstance(model, (models.SoftmaxClassifier, models.LinearSVM)):
         # a linear classifier: each row is a class template (CS231n)
         plots.plot_weight_templates(first.weight, image_shape, class_names=short,
                                     path=out / "filters.png")
@@ -285,15 +355,26 @@ def write_pictures(out, model, history, data, class_names, say):
                                 path=out / "confusion.png")
     written += ["misclassified.png", "confusion.png"]
 
-    # the graph of one training step on two images, parameters named, layers grouped;
-    # the step's side effects (batch-norm statistics, gradients) are undone afterwards
+    written += _write_graph(out, model, data, say)
+    return written
+
+
+def _write_graph(out, model, data, say):
+    """Draw one training step on two images (graph.dot, and graph.svg when `dot` exists).
+
+    Parameters are named and layers grouped; the step's side effects (batch-norm
+    statistics, gradients) are undone afterwards. Returns the file names written.
+    """
+    from autograd import Tensor
+    from autograd.viz import GraphvizNotFound, draw_graph
+
     state = model.state_dict()
     model.train()
     loss = model.loss(model(Tensor(data["X_train"][:2])), data["y_train"][:2])
     loss.backward()
     graph = draw_graph(loss, model=model, show_grads=True)
     (out / "graph.dot").write_text(graph.source)
-    written.append("graph.dot")
+    written = ["graph.dot"]
     try:
         graph.render(out / "graph", format="svg", cleanup=True)
         written.append("graph.svg")
@@ -323,32 +404,41 @@ def _write_json(path, obj):
     os.replace(tmp, path)
 
 
-def _positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+def _number(text, kind, check, requirement):
+    """Parse ``text`` as ``kind``; argparse shows the message (not the function name) on error."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not check(value):
+        raise argparse.ArgumentTypeError(f"must be {requirement}, got {text!r}")
     return value
+
+
+def _positive_int(text):
+    return _number(text, int, lambda v: v > 0, "a positive integer")
 
 
 def _non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+    return _number(text, int, lambda v: v >= 0, "a non-negative integer")
 
 
 def _positive_float(text):
-    value = float(text)
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
+    return _number(text, float, lambda v: v > 0 and np.isfinite(v), "a positive number")
 
 
 def _non_negative_float(text):
-    value = float(text)
-    if not value >= 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+    return _number(text, float, lambda v: v >= 0 and np.isfinite(v), "a number >= 0")
+
+
+def _probability(text):
+    from nn.functional import check_dropout_probability
+
+    value = _number(text, float, np.isfinite, "a number in [0, 1)")
+    try:
+        return check_dropout_probability(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}") from None
 
 
 def _int_list(text):

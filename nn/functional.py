@@ -4,6 +4,8 @@ Most functions are the engine's ops re-exported; the rest (dropout, batch_norm,
 mse_loss, multi_margin_loss) are short compositions of engine ops, so their gradients
 come from the engine's backward rules and no backward code lives here.
 """
+import numbers
+
 import numpy as np
 
 from autograd import Tensor
@@ -30,12 +32,21 @@ def dropout(input, p=0.5, training=True):
     The expected value is unchanged, so evaluation (training=False) is the identity.
     The mask is drawn from the generator that `nn.manual_seed` seeds.
     """
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
-        raise ValueError(f"dropout: probability p must be in [0, 1), got {p!r}")
+    check_dropout_probability(p)
     if not training or p == 0:
         return input
     keep = default_generator().random(input.shape) >= p
     return input * (keep / (1 - p)).astype(input.dtype)
+
+
+def check_dropout_probability(p, where="dropout"):
+    """Return ``p`` as a float when it is a real number in [0, 1); else ValueError naming ``where``.
+
+    The one check behind F.dropout, nn.Dropout and FullyConnectedNet(dropout=).
+    """
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+        raise ValueError(f"{where}: probability p must be in [0, 1), got {p!r}")
+    return float(p)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,

@@ -8,6 +8,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from autograd.ops.conv import _pair
+
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -21,10 +23,6 @@ def _positive_int(layer, name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{layer}: {name} must be a positive int, got {value!r}")
     return int(value)
-
-
-def _pair(value):
-    return (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
 
 
 def _empty(shape, dtype):
@@ -65,15 +63,10 @@ class Conv2d(Module):
         super().__init__()
         self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
         self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        for name in ("kernel_size", "stride"):
-            for v in getattr(self, name):
-                _positive_int("Conv2d", name, v)
-        if len(self.padding) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                                         or v < 0 for v in self.padding):
-            raise ValueError(f"Conv2d: padding must be a non-negative int or pair, got {padding!r}")
+        # the engine's own check, so the layer and F.conv2d accept exactly the same values
+        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, minimum=1)
+        self.stride = _pair("Conv2d", "stride", stride, minimum=1)
+        self.padding = _pair("Conv2d", "padding", padding, minimum=0)
         self.weight = _empty((self.out_channels, self.in_channels) + self.kernel_size, dtype)
         self.bias = _empty((self.out_channels,), dtype) if bias else None
         self.reset_parameters()
@@ -97,22 +90,26 @@ class Conv2d(Module):
 # ----- pooling and reshaping -------------------------------------------------------
 
 
-class MaxPool2d(Module):
-    """Max over kernel_size windows; stride defaults to kernel_size."""
+class _Pool2d(Module):
+    """Shared by the pooling layers (private, so MaxPool2d and AvgPool2d are unrelated types)."""
 
     def __init__(self, kernel_size, stride=None):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
 
-    def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride)
-
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
 
 
-class AvgPool2d(MaxPool2d):
+class MaxPool2d(_Pool2d):
+    """Max over kernel_size windows; stride defaults to kernel_size."""
+
+    def forward(self, input):
+        return F.max_pool2d(input, self.kernel_size, self.stride)
+
+
+class AvgPool2d(_Pool2d):
     """Mean over kernel_size windows; stride defaults to kernel_size."""
 
     def forward(self, input):
@@ -176,9 +173,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
-            raise ValueError(f"Dropout: probability p must be in [0, 1), got {p!r}")
-        self.p = p
+        self.p = F.check_dropout_probability(p, "Dropout")
 
     def forward(self, input):
         return F.dropout(input, self.p, self.training)
@@ -217,6 +212,9 @@ class _BatchNorm(Module):
         if input.ndim not in self._input_dims:
             raise ValueError(f"{type(self).__name__}: expected a {' or '.join(map(str, self._input_dims))}-D "
                              f"input, got shape {input.shape}")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}): expected input with "
+                             f"{self.num_features} channels (axis 1), got shape {input.shape}")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
@@ -244,16 +242,20 @@ class BatchNorm2d(_BatchNorm):
 # ----- losses ----------------------------------------------------------------------
 
 
-class CrossEntropyLoss(Module):
+class _Loss(Module):
+    """Shared by the loss layers (private, so one loss is never an instance of another)."""
+
     def __init__(self, reduction="mean"):
         super().__init__()
         self.reduction = reduction
 
+
+class CrossEntropyLoss(_Loss):
     def forward(self, input, target):
         return F.cross_entropy(input, target, reduction=self.reduction)
 
 
-class MSELoss(CrossEntropyLoss):
+class MSELoss(_Loss):
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 

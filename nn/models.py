@@ -109,8 +109,7 @@ class FullyConnectedNet(Classifier):
         if normalization not in (None, "batchnorm"):
             raise ValueError(f"FullyConnectedNet: normalization must be None or 'batchnorm', "
                              f"got {normalization!r}")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"FullyConnectedNet: dropout must be in [0, 1), got {dropout!r}")
+        dropout = F.check_dropout_probability(dropout, "FullyConnectedNet: dropout")
         blocks = [nn.Flatten()]
         fan_in = _flat_dim(input_dim)
         for width in hidden_dims:

@@ -263,13 +263,16 @@ class Module:
         for name, target in own.items():
             if name not in state_dict:
                 continue
-            value = state_dict[name]
-            value = np.asarray(_raw(value))
-            target_shape = _raw(target).shape
-            if value.shape != target_shape:
+            value = np.asarray(_raw(state_dict[name]))
+            target_array = _raw(target)
+            if value.shape != target_array.shape:
                 errors.append(f"size mismatch for {name!r}: copying an array of shape {value.shape}, "
-                              f"the parameter in the current model has shape {target_shape}")
-            values[name] = value
+                              f"the parameter in the current model has shape {target_array.shape}")
+            elif value.dtype.kind not in "biuf":
+                errors.append(f"dtype mismatch for {name!r}: cannot convert an array of dtype "
+                              f"{value.dtype} to the model's {target_array.dtype}")
+            else:   # converted now, so a failed load changes nothing
+                values[name] = value.astype(target_array.dtype, copy=False)
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(errors))
@@ -277,9 +280,9 @@ class Module:
             for name, value in values.items():
                 target = own[name]
                 if isinstance(target, Tensor):
-                    target.copy_(value.astype(target.dtype, copy=False))
+                    target.copy_(value)
                 else:
-                    np.copyto(target, value, casting="unsafe")
+                    np.copyto(target, value)
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- printing -----------------------------------------------------------------

@@ -8,6 +8,7 @@ parameters whose `.grad` is None. State is kept per parameter (`optimizer.state[
     "param_groups.<g>.<name>"   hyperparameters of group g, and its parameter indices
 """
 import math
+import numbers
 import sys
 import types
 
@@ -33,6 +34,9 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of Tensors or dicts, got a single Tensor; "
                             "pass model.parameters() or [tensor]")
+        if hasattr(params, "parameters") and callable(params.parameters):
+            raise TypeError(f"params must be an iterable of Tensors or dicts, got a "
+                            f"{type(params).__name__}; pass model.parameters()")
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -61,6 +65,11 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _validate(self, group):
+        for name in ("lr", "weight_decay", "eps", "momentum", "alpha", "dampening"):
+            value = group.get(name, 0)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{type(self).__name__}: {name} must be a number, "
+                                f"got {type(value).__name__} {value!r}")
         _check(group["lr"] >= 0, f"Invalid learning rate: {group['lr']} (must be >= 0)")
         _check(group.get("weight_decay", 0) >= 0,
                f"Invalid weight_decay value: {group.get('weight_decay')} (must be >= 0)")
@@ -119,6 +128,14 @@ class Optimizer:
                 raise KeyError(f"{type(self).__name__}.load_state_dict: unexpected key {key!r}")
             target = states if kind == "state" else groups
             target.setdefault(int(index), {})[name] = np.asarray(value)
+        for g, group in enumerate(self.param_groups):
+            names = set(groups.get(g, {})) - {"params", "initial_lr"}
+            expected = set(group) - {"params", "initial_lr"}
+            if g in groups and names != expected:
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: group {g} of the state has the "
+                    f"hyperparameters {sorted(names)}, this optimizer has {sorted(expected)} "
+                    "(was the state saved by another optimizer type?)")
         if sorted(groups) != list(range(len(self.param_groups))):
             raise ValueError(f"{type(self).__name__}.load_state_dict: the state has {len(groups)} parameter "
                              f"groups, the optimizer has {len(self.param_groups)}")
@@ -136,8 +153,10 @@ class Optimizer:
                 if value.ndim and value.shape != params[i].shape:
                     raise ValueError(f"{type(self).__name__}.load_state_dict: state {name!r} of parameter {i} "
                                      f"has shape {value.shape}, the parameter has shape {params[i].shape}")
-        self.state = {params[i]: {name: (value.item() if value.ndim == 0 else
-                                         value.astype(params[i].dtype, copy=True))
+        # Integer scalars (step counts) become ints; float state stays an array in the
+        # parameter's dtype, even 0-d, so the in-place updates of step() keep working.
+        self.state = {params[i]: {name: (int(value) if value.ndim == 0 and value.dtype.kind in "iub"
+                                         else value.astype(params[i].dtype, copy=True))
                                   for name, value in state.items()}
                       for i, state in states.items()}
         for g, group in enumerate(self.param_groups):

@@ -1,6 +1,7 @@
 """nn.save / nn.load: checkpoints as `.npz` archives, never pickles.
 
-What can be saved: a dict of str -> array (a state_dict: ndarrays, Tensors, numbers),
+What can be saved: a dict of str -> array (a state_dict: ndarrays, Tensors, numbers,
+strings such as a JSON text),
 or a dict whose values are such dicts, one level deep, e.g.
     nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, path)
 Nested entries are stored as "<outer>/<inner>" and the names of the nested dicts in the
@@ -15,19 +16,20 @@ import zipfile
 
 import numpy as np
 
-from autograd import Tensor
+from .module import _raw
 
 __all__ = ["save", "load"]
 
 SEPARATOR = "/"
 _NESTED_KEY = "__nested__"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")    # a zip's first member, or an empty zip
 
 
 def _to_array(key, value):
-    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    array = np.asarray(_raw(value))
     if array.dtype == object:
-        raise TypeError(f"nn.save: entry {key!r} ({type(value).__name__}) is not a numeric array; "
-                        "only arrays, Tensors and numbers can be saved (no pickling)")
+        raise TypeError(f"nn.save: entry {key!r} ({type(value).__name__}) is not an array of "
+                        "numbers or strings; only arrays, Tensors, numbers and strings can be saved (no pickling)")
     return array
 
 
@@ -71,10 +73,13 @@ def save(obj, path):
     arrays = _flatten(obj)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"nn.save: cannot write {path!r}: the folder {folder!r} does not "
+                                "exist (create it first, e.g. os.makedirs)")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a checkpoint is an ordinary file
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb") as f:     # owns fd from here, so it is closed on any error
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a checkpoint is an ordinary file
             # np.savez's keyword interface can't take keys such as "file"; write the members directly.
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
                 for key, array in arrays.items():
@@ -94,15 +99,22 @@ def load(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"nn.load: no such checkpoint file: {path!r}")
+    with open(path, "rb") as file:
+        magic = file.read(4)
+    # np.load would guess the format and, for anything else, advise allow_pickle=True
+    if magic not in _ZIP_MAGIC:
+        raise ValueError(f"nn.load: {path!r} is not an .npz (zip) archive: it is corrupt, "
+                         "truncated or of another format")
     try:
         archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array (.npy), not an .npz archive")
         with archive:
             arrays = {key: archive[key] for key in archive.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        reason = str(error)
+        if "allow_pickle" in reason:    # NumPy's advice to unpickle is not ours to give
+            reason = "it holds a pickled object array, which nn.load never reads"
         raise ValueError(f"nn.load: {path!r} is not a valid .npz checkpoint (corrupt, truncated or "
-                         f"of another format): {error}") from error
+                         f"of another format): {reason}") from None
     nested = arrays.pop(_NESTED_KEY, np.array([], dtype=str)).tolist()
     out = {name: {} for name in nested}
     for key, array in arrays.items():

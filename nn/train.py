@@ -30,19 +30,29 @@ import nn.functional as F
 from autograd import Tensor, no_grad
 from nn.data import DataLoader
 
-__all__ = ["fit", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "CHECKPOINT_NAME",
-           "MODEL_NAME"]
+__all__ = ["fit", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "CheckpointError",
+           "CHECKPOINT_NAME", "MODEL_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 MODEL_NAME = "model.npz"
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that can't be loaded; ``corrupt`` tells a damaged file from one that
+    belongs to a different model, optimizer or scheduler."""
+
+    def __init__(self, message, corrupt):
+        super().__init__(message)
+        self.corrupt = corrupt
+
+
 def predict(model, X, batch_size=1000):
     """Predicted class of every row of X, in batches, in eval mode, without a graph.
 
-    The model's previous train/eval mode is restored afterwards.
+    Every module's train/eval mode is restored afterwards (a child the user put in eval
+    mode stays there).
     """
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]
     model.eval()
     try:
         with no_grad():
@@ -51,7 +61,8 @@ def predict(model, X, batch_size=1000):
                 for start in range(0, len(X), batch_size)
             ]) if len(X) else np.zeros(0, dtype=np.int64)
     finally:
-        model.train(was_training)
+        for module, training in modes:
+            module.training = training
 
 
 def evaluate(model, X, y, batch_size=1000):
@@ -76,6 +87,11 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     ``train_acc_samples`` caps the training images used for train accuracy (a fixed
     subsample, as CS231n's check_accuracy); None uses them all. ``quiet`` turns off the
     progress bar and the per-epoch lines.
+
+    A final training batch of a single sample is dropped (its epoch trains on one sample
+    fewer): batch norm can't compute training statistics from one value per channel.
+
+    A checkpoint that can't be loaded on ``resume`` raises CheckpointError.
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
@@ -111,7 +127,7 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
         history["time"].append(time.perf_counter() - started)
         if history["best_val_acc"] is None or val_acc > history["best_val_acc"]:
             history["best_val_acc"], history["best_epoch"] = val_acc, epoch + 1
-            best_state = _copy_state(model.state_dict())
+            best_state = model.state_dict()     # already a copy
         _say(quiet, f"epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}  "
                     f"train acc {train_acc:.4f}  val acc {val_acc:.4f}  lr {lr:.3g}  "
                     f"{history['time'][-1]:.1f}s")
@@ -130,7 +146,9 @@ def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet):
     """One pass over the training set in train mode; returns the per-iteration losses."""
     if seed is not None:
         nn.manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
-    loader = DataLoader(X, y, batch_size, shuffle=True,
+    # drop a last batch of one sample: batch norm can't train on it (see fit)
+    drop_last = len(X) > batch_size and len(X) % batch_size == 1
+    loader = DataLoader(X, y, batch_size, shuffle=True, drop_last=drop_last,
                         seed=None if seed is None else [seed, epoch])
     loss_fn = getattr(model, "loss", None) or F.cross_entropy
     model.train()
@@ -160,12 +178,7 @@ def _train_subsample(n, samples, seed):
 
 
 def _current_lr(optimizer):
-    groups = getattr(optimizer, "param_groups", None)
-    return float(groups[0]["lr"] if groups else optimizer.lr)
-
-
-def _copy_state(state):
-    return {name: np.array(value, copy=True) for name, value in state.items()}
+    return float(optimizer.param_groups[0]["lr"])
 
 
 def _say(quiet, message):
@@ -188,15 +201,28 @@ def save_checkpoint(path, model, optimizer, lr_scheduler, history, epoch, best_s
 
 
 def load_checkpoint(path, model, optimizer=None, lr_scheduler=None):
-    """Load a fit() checkpoint into the given objects; return (epoch, history, best_state)."""
-    checkpoint = nn.load(path)
-    model.load_state_dict(checkpoint["model"])
-    if optimizer is not None:
-        optimizer.load_state_dict(checkpoint["optimizer"])
-    if lr_scheduler is not None:
-        if "lr_scheduler" not in checkpoint:
-            raise ValueError(f"{path}: the checkpoint has no lr_scheduler state, "
-                             "but one was passed to resume with")
-        lr_scheduler.load_state_dict(checkpoint["lr_scheduler"])
-    history = json.loads(str(checkpoint["history"]))
-    return int(checkpoint["epoch"]), history, checkpoint["best"] or None
+    """Load a fit() checkpoint into the given objects; return (epoch, history, best_state).
+
+    Raises CheckpointError (``corrupt`` True for an unreadable file, False for one that
+    doesn't fit the given objects).
+    """
+    try:
+        checkpoint = nn.load(path)
+        history = json.loads(str(checkpoint["history"]))
+        epoch = int(checkpoint["epoch"])
+    except (KeyError, ValueError) as error:
+        raise CheckpointError(f"{path} is corrupt or not a fit() checkpoint: {error}",
+                              corrupt=True) from error
+    try:
+        model.load_state_dict(checkpoint["model"])
+        if optimizer is not None:
+            optimizer.load_state_dict(checkpoint["optimizer"])
+        if lr_scheduler is not None:
+            if "lr_scheduler" not in checkpoint:
+                raise ValueError("the checkpoint has no lr_scheduler state, "
+                                 "but one was passed to resume with")
+            lr_scheduler.load_state_dict(checkpoint["lr_scheduler"])
+    except (KeyError, RuntimeError, ValueError) as error:
+        raise CheckpointError(f"{path} was written for a different model, optimizer or "
+                              f"scheduler: {error}", corrupt=False) from error
+    return epoch, history, checkpoint["best"] or None

@@ -106,20 +106,119 @@ def test_resume_with_another_model_says_what_is_wrong(tmp_path, capsys):
     (["--lr", "zero"], "--lr"),
     (["--batch-size", "0"], "--batch-size"),
     (["--hidden-dims", "10,x"], "--hidden-dims"),
-    (["--dropout", "1.5"], "--dropout"),
+    (["--model", "fc", "--dropout", "1.5"], "--dropout: must be a number in [0, 1), got '1.5'"),
+    (["--lr", "abc"], "--lr: must be a positive number, got 'abc'"),
+    (["--seed", "-1"], "--seed: must be a non-negative integer, got '-1'"),
+    (["--epochs", "0"], "--epochs: must be a positive integer, got '0'"),
+    (["--model", "softmax", "--hidden-dims", "10"],
+     "--hidden-dims applies to --model two_layer / fc / convnet only, not --model softmax"),
+    (["--model", "two_layer", "--hidden-dims", "10,20"], "give --hidden-dims one width"),
+    (["--model", "convnet", "--dropout", "0.5"], "--dropout applies to --model fc only"),
+    (["--model", "fc", "--num-filters", "4"], "--num-filters applies to --model convnet only"),
+    (["--dataset", "cifar10", "--download"], "--download fetches Fashion-MNIST only"),
 ])
-def test_bad_arguments_exit_with_a_message(args, message, capsys):
+def test_bad_arguments_exit_with_a_message(args, message, capsys, monkeypatch):
+    monkeypatch.setattr(train, "load_data", lambda args: pytest.fail("checked after loading"))
     with pytest.raises(SystemExit) as exit_info:
         train.main(args)
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert "_positive" not in err and "Traceback" not in err
+
+
+def test_bad_out_folder_is_refused_before_loading_data(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(train, "load_data", lambda args: pytest.fail("checked after loading"))
+    (tmp_path / "file").write_text("")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    cases = [(tmp_path / "file", "is a file, not a folder"),
+             (tmp_path / "file" / "run", "is a file, so the folder can't be created")]
+    if os.geteuid() != 0:                                   # root may write anywhere
+        cases.append((locked / "run", "cannot write in"))
+    for out, message in cases:
+        with pytest.raises(SystemExit) as exit_info:
+            train.main(["--out", str(out), *TINY])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    code, _, err = run_cli(["--out", "/proc/dyngrad-run", *TINY], capsys)   # even root can't
+    assert code == 2 and "cannot create the run folder" in err and "Traceback" not in err
 
 
 def test_missing_fashion_mnist_says_how_to_fix_it(tmp_path, capsys):
     code, _, err = run_cli(["--data-dir", str(tmp_path / "nowhere"), *TINY], capsys)
     assert code == 2
-    assert "not found" in err and "apt-get install dataset-fashion-mnist" in err
-    assert "Traceback" not in err
+    assert f"{tmp_path / 'nowhere'} does not exist" in err
+    assert "pass --download" in err and "leave out --data-dir" in err
+    for api_only in ("DYNGRAD_DATA", "root=", "download=True", "Traceback"):
+        assert api_only not in err
+
+
+def test_the_subset_line_mentions_download(isolated_data, capsys):
+    code, out, err = run_cli(["--model", "softmax", "--train-size", "50", "--val-size", "50",
+                              "--epochs", "1", "--out", str(isolated_data / "run")], capsys)
+    assert code == 0, err
+    assert "embedded subset" in out and "--download" in out
+
+
+def test_download_fetches_the_full_set_and_trains_on_it(isolated_data, monkeypatch, capsys):
+    from nn.data import fashion_mnist
+    from tests.nn.test_data import FASHION_NAMES, write_fashion
+
+    import hashlib
+    write_fashion(isolated_data / "mirror", n_train=40, n_test=10)
+    for name in FASHION_NAMES:
+        md5 = hashlib.md5((isolated_data / "mirror" / name).read_bytes()).hexdigest()
+        monkeypatch.setitem(fashion_mnist.FASHION_MNIST_MD5, name, md5)
+    monkeypatch.setattr(fashion_mnist, "FASHION_MNIST_URL",
+                        (isolated_data / "mirror").as_uri() + "/")
+    dest = isolated_data / "data"
+    code, out, err = run_cli(["--model", "softmax", "--data-dir", str(dest), "--download",
+                              "--val-size", "10", "--epochs", "1", "--out",
+                              str(isolated_data / "run")], capsys)
+    assert code == 0, err
+    assert sorted(os.listdir(dest)) == sorted(FASHION_NAMES)
+    metrics = json.loads((isolated_data / "run" / "metrics.json").read_text())
+    assert metrics["sizes"] == {"train": 30, "val": 10, "test": 10}
+    assert "full set" in metrics["data_source"]
+
+
+def test_download_failure_is_a_usage_error(isolated_data, monkeypatch, capsys):
+    from nn.data import fashion_mnist
+
+    monkeypatch.setattr(fashion_mnist, "FASHION_MNIST_URL", (isolated_data / "nowhere").as_uri())
+    code, _, err = run_cli(["--model", "softmax", "--download", *TINY, "--out",
+                            str(isolated_data / "run")], capsys)
+    assert code == 2
+    assert "cannot download Fashion-MNIST" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def isolated_data(tmp_path, monkeypatch):
+    """No real Fashion-MNIST is found: no DYNGRAD_DATA, no system folder, an empty cache."""
+    from nn.data import fashion_mnist
+
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_DIR", tmp_path / "no-system-copy")
+    monkeypatch.delenv("DYNGRAD_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("model,extra,templates", [
+    ("softmax", [], True),
+    ("two_layer", ["--hidden-dims", "10"], False),
+])
+def test_filters_are_class_templates_only_for_linear_classifiers(model, extra, templates,
+                                                                 tmp_path, capsys, monkeypatch):
+    from nn import plots
+
+    calls = []
+    monkeypatch.setattr(plots, "plot_weight_templates", lambda *a, **k: calls.append("templates"))
+    monkeypatch.setattr(plots, "plot_conv_filters", lambda *a, **k: calls.append("units"))
+    code, _, err = run_cli(["--model", model, *extra, *TINY, "--out", str(tmp_path / "run")],
+                           capsys)
+    assert code == 0, err
+    assert calls == (["templates"] if templates else ["units"])
 
 
 def test_cifar10_without_data_dir_says_where_to_get_it(capsys):
@@ -141,7 +240,8 @@ def test_command_line_error_has_no_traceback(tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: Fashion-MNIST not found")
+    assert result.stderr.startswith(f"error: Fashion-MNIST not found: {tmp_path} has no "
+                                    "train-images-idx3-ubyte.gz")
 
 
 def test_tutorial_snippets_run_in_order(tmp_path, monkeypatch):
@@ -153,3 +253,20 @@ def test_tutorial_snippets_run_in_order(tmp_path, monkeypatch):
     for number, block in enumerate(blocks, 1):
         exec(compile(block, f"docs/tutorial.md python block {number}", "exec"), namespace)
     assert namespace["history"]["best_val_acc"] > 0.5
+
+
+def test_batchnorm_model_with_a_last_batch_of_one_sample(tmp_path, capsys):
+    code, out, err = run_cli(["--model", "fc", "--hidden-dims", "8", "--train-size", "129",
+                              "--batch-size", "128", "--val-size", "100", "--epochs", "1",
+                              "--quiet", "--out", str(tmp_path / "run")], capsys)
+    assert code == 0, err
+
+
+def test_resume_from_a_corrupt_checkpoint_says_it_is_corrupt(tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    out_dir.mkdir()
+    (out_dir / "checkpoint.npz").write_bytes(b"garbage")
+    code, _, err = run_cli(["--model", "softmax", *TINY, "--out", str(out_dir), "--resume"],
+                           capsys)
+    assert code == 2
+    assert "corrupt" in err and "different model" not in err and "allow_pickle" not in err

@@ -122,9 +122,12 @@ def _find_batches(root):
     for folder in (root, root / _SUBFOLDER):
         if all((folder / name).is_file() for name in names):
             return folder
-    missing = [name for name in names if not (root / name).is_file()]
+    # report the folder the user evidently meant: the subfolder when it exists
+    folder = root / _SUBFOLDER if (root / _SUBFOLDER).is_dir() else root
+    missing = [name for name in names if not (folder / name).is_file()]
     raise FileNotFoundError(
-        f"CIFAR-10 not found in {root} or {root / _SUBFOLDER} (missing: {', '.join(missing)}). "
+        f"CIFAR-10 not found in {root} or {root / _SUBFOLDER} "
+        f"(missing from {folder}: {', '.join(missing)}). "
         "Download 'CIFAR-10 python version' (cifar-10-python.tar.gz) from "
         "https://www.cs.toronto.edu/~kriz/cifar.html, extract it, and pass the folder as root."
     )

@@ -57,6 +57,8 @@ def fashion_mnist_source(root=None):
         for candidate in (folder, folder / "fashion-mnist"):
             if all((candidate / name).is_file() for name in FASHION_MNIST_MD5):
                 return candidate
+    if root is not None:
+        raise FileNotFoundError(_root_message(Path(root)))
     raise FileNotFoundError(_not_found_message(searched))
 
 
@@ -173,6 +175,19 @@ def _not_found_message(searched):
         "To fix: `apt-get install dataset-fashion-mnist`, or set DYNGRAD_DATA to the "
         "folder holding the files, or pass root=..., or call with download=True."
     )
+
+
+def _root_message(root):
+    """What is wrong with an explicit ``root``: the search path and its advice don't apply."""
+    if not root.exists():
+        problem = "does not exist"
+    elif not root.is_dir():
+        problem = "is not a folder"
+    else:
+        missing = [name for name in FASHION_MNIST_MD5 if not (root / name).is_file()]
+        problem = (f"has no {', '.join(missing)} (nor a fashion-mnist/ subfolder holding "
+                   "all four files)")
+    return f"Fashion-MNIST not found: {root} {problem}"
 
 
 def _check_split(split):

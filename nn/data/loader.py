@@ -10,13 +10,15 @@ from autograd import Tensor
 class DataLoader:
     """Iterate over ``(Tensor xb, ndarray yb)`` mini-batches of ``X`` and ``y``.
 
+    ``X`` and ``y`` are arrays or Tensors (a Tensor's array is used).
+
     With ``shuffle=True`` every ``iter()`` (every epoch) draws a new permutation from
     ``np.random.default_rng(seed)``, so a given seed reproduces the same sequence of
     epochs. ``drop_last=True`` skips a final batch smaller than ``batch_size``.
     """
 
     def __init__(self, X, y, batch_size, shuffle=False, drop_last=False, seed=None):
-        X, y = np.asarray(X), np.asarray(y)
+        X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in (X, y))
         if X.ndim == 0 or y.ndim == 0:
             raise ValueError("DataLoader: X and y must be arrays with a leading sample axis")
         if len(X) != len(y):

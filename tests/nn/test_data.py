@@ -183,7 +183,20 @@ def test_explicit_root_is_not_a_search_start(isolated):
     write_fashion(isolated / "system")
     with pytest.raises(FileNotFoundError) as error:
         data.fashion_mnist_source(isolated / "empty")
-    assert f"in: {isolated / 'empty'})" in str(error.value)
+    assert str(error.value) == f"Fashion-MNIST not found: {isolated / 'empty'} does not exist"
+
+
+def test_explicit_root_message_says_what_is_wrong_with_it(isolated):
+    (isolated / "file").write_text("")
+    with pytest.raises(FileNotFoundError, match="file is not a folder$"):
+        data.fashion_mnist_source(isolated / "file")
+    write_fashion(isolated / "partial")
+    (isolated / "partial" / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError) as error:
+        data.load_fashion_mnist(isolated / "partial")
+    message = str(error.value)
+    assert f"{isolated / 'partial'} has no t10k-labels-idx1-ubyte.gz (nor" in message
+    assert "DYNGRAD_DATA" not in message and "root=" not in message
 
 
 def test_not_found_error_says_how_to_fix(isolated):
@@ -350,13 +363,20 @@ def test_truncated_cifar_batch_is_rejected(tmp_path):
         data.load_cifar10_batch(path)
 
 
+def test_missing_cifar_batch_is_reported_from_the_subfolder_that_exists(tmp_path):
+    write_cifar(tmp_path / "cifar-10-batches-py")
+    (tmp_path / "cifar-10-batches-py" / "data_batch_2").unlink()
+    with pytest.raises(FileNotFoundError, match=r"missing from .*cifar-10-batches-py: data_batch_2\)"):
+        data.load_cifar10(tmp_path)
+
+
 def test_missing_cifar_says_where_to_get_it(tmp_path):
     write_cifar(tmp_path)
     (tmp_path / "data_batch_4").unlink()
     with pytest.raises(FileNotFoundError) as error:
         data.load_cifar10(tmp_path)
     message = str(error.value)
-    for hint in ("missing: data_batch_4", "cifar-10-python.tar.gz", "cs.toronto.edu",
+    for hint in (f"missing from {tmp_path}: data_batch_4", "cifar-10-python.tar.gz", "cs.toronto.edu",
                  "pass the folder"):
         assert hint in message
 
@@ -468,3 +488,12 @@ def test_train_val_split():
         data.train_val_split(X, y, 1.5)
     with pytest.raises(ValueError, match="X has 20 samples but y has 19"):
         data.train_val_split(X, y[:-1], 2)
+
+
+def test_dataloader_accepts_tensors():
+    from autograd import Tensor as T
+    X, y = np.arange(12, dtype=np.float32).reshape(6, 2), np.arange(6)
+    batches = list(data.DataLoader(T(X), T(y), 4))
+    assert [len(yb) for _, yb in batches] == [4, 2]
+    assert isinstance(batches[0][1], np.ndarray)
+    np.testing.assert_array_equal(batches[1][0].data, X[4:])

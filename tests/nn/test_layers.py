@@ -213,6 +213,17 @@ def test_layer_validation_messages():
         nn.Linear(0, 3)
     with pytest.raises(ValueError, match="Conv2d: kernel_size"):
         nn.Conv2d(1, 2, 0)
+    with pytest.raises(TypeError, match=r"Conv2d: kernel_size must be an int or a pair of ints, "
+                                        r"got \(3, 3, 3\)"):
+        nn.Conv2d(1, 2, (3, 3, 3))
+    with pytest.raises(TypeError, match="Conv2d: stride must be an int or a pair"):
+        nn.Conv2d(1, 2, 3, stride=[1, 1, 1])
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(4\): expected input with 4 channels "
+                                         r"\(axis 1\), got shape \(2, 3\)"):
+        nn.BatchNorm1d(4)(Tensor(np.zeros((2, 3), np.float32)))
+    assert nn.Dropout(np.float32(0.5)).p == 0.5
+    assert not isinstance(nn.MSELoss(), nn.CrossEntropyLoss)
+    assert not isinstance(nn.AvgPool2d(2), nn.MaxPool2d)
     with pytest.raises(ValueError, match="linear: input of shape"):
         nn.Linear(3, 2)(Tensor(np.ones((2, 4), dtype=np.float32)))
     with pytest.raises(TypeError, match="floating point"):

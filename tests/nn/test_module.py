@@ -177,6 +177,19 @@ def test_load_state_dict_errors_name_the_key_and_change_nothing():
     assert not net.head.bias.data.any()
 
 
+def test_load_state_dict_checks_every_dtype_before_copying_anything():
+    net = Net()
+    before = net.state_dict()
+    state = {name: value + 1 for name, value in before.items()}
+    last = list(state)[-1]
+    state[last] = np.full(before[last].shape, "x")
+    with pytest.raises(RuntimeError, match=rf"dtype mismatch for '{last}': cannot convert an array "
+                                           r"of dtype <U1 to the model's float32"):
+        net.load_state_dict(state)
+    for name, value in net.state_dict().items():            # the earlier keys were not written
+        np.testing.assert_array_equal(value, before[name])
+
+
 def test_load_state_dict_bumps_version_so_saved_graphs_notice():
     lin = nn.Linear(2, 2)
     out = lin(Tensor(np.ones((1, 2), dtype=np.float32))).sum()

@@ -186,3 +186,46 @@ def test_scheduler_state_dict_roundtrip():
         restored.load_state_dict({"last_epoch": np.array(1)})
     with pytest.raises(ValueError, match="gamma must be positive"):
         nn.optim.ExponentialLR(opt, gamma=0)
+
+
+def test_load_state_dict_keeps_float_state_of_a_0d_parameter_as_arrays():
+    p = nn.Parameter(np.array(1.0, dtype=np.float32))
+    opt = nn.optim.Adam([p], lr=0.1)
+    p.grad = np.array(0.5, dtype=np.float32)
+    opt.step()
+    q = nn.Parameter(p.data.copy())
+    restored = nn.optim.Adam([q], lr=0.1)
+    restored.load_state_dict(opt.state_dict())
+    state = restored.state[q]
+    assert type(state["step"]) is int and state["step"] == 1
+    for name in ("exp_avg", "exp_avg_sq"):
+        assert isinstance(state[name], np.ndarray) and state[name].dtype == np.float32
+    q.grad = np.array(0.5, dtype=np.float32)
+    p.grad = np.array(0.5, dtype=np.float32)
+    restored.step()
+    opt.step()
+    assert q.data == p.data
+    sgd = nn.optim.SGD([p], lr=0.1, momentum=0.9)
+    sgd.step()
+    sgd2 = nn.optim.SGD([q], lr=0.1, momentum=0.9)
+    sgd2.load_state_dict(sgd.state_dict())
+    assert isinstance(sgd2.state[q]["momentum_buffer"], np.ndarray)
+
+
+def test_load_state_dict_from_another_optimizer_type_is_refused():
+    params = [nn.Parameter(np.ones(2))]
+    adam = nn.optim.Adam(params, lr=0.1)
+    sgd = nn.optim.SGD(params, lr=0.1)
+    before = dict(sgd.param_groups[0])
+    with pytest.raises(ValueError, match=r"hyperparameters .*'betas'.* this optimizer has .*'nesterov'"
+                                         r".*another optimizer type"):
+        sgd.load_state_dict(adam.state_dict())
+    assert sgd.param_groups[0] == before
+
+
+def test_optimizer_argument_mistakes_get_clear_messages():
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"got a Linear; pass model.parameters\(\)"):
+        nn.optim.SGD(model, lr=0.1)
+    with pytest.raises(TypeError, match="lr must be a number, got str '0.1'"):
+        nn.optim.Adam(model.parameters(), lr="0.1")

@@ -44,7 +44,7 @@ def test_nested_checkpoint_and_awkward_keys(tmp_path):
     ([1, 2], TypeError, "expected a dict"),
     ({1: np.ones(1)}, TypeError, "keys must be non-empty str"),
     ({"x": {"y": {"z": np.ones(1)}}}, TypeError, "more than one level deep"),
-    ({"x": object()}, TypeError, "'x' .* not a numeric array"),
+    ({"x": object()}, TypeError, "'x' .* not an array of numbers or strings"),
     ({"__nested__": np.ones(1)}, ValueError, "reserved"),
     ({"m": {"w": np.ones(1)}, "m/w": np.ones(1)}, ValueError, "clashes"),
 ])
@@ -93,9 +93,34 @@ def test_corrupt_truncated_and_foreign_files(tmp_path):
     np.save(single, np.ones(2))
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, x=np.array([{"a": 1}], dtype=object))
-    for path in (truncated, garbage, corrupted, single, pickled):
-        with pytest.raises(ValueError, match=f"{path.name}.* not a valid .npz checkpoint"):
+    for path in (truncated, corrupted, pickled):
+        with pytest.raises(ValueError, match=f"{path.name}.* not a valid .npz checkpoint") as info:
             nn.load(path)
+        assert "allow_pickle" not in str(info.value)
+    assert "never reads" in str(info.value)
+    for path in (garbage, single):
+        with pytest.raises(ValueError, match=rf"{path.name}.* is not an .npz \(zip\) archive"):
+            nn.load(path)
+
+
+def test_save_into_a_missing_folder_names_path_and_folder(tmp_path):
+    path = tmp_path / "no" / "such" / "ckpt.npz"
+    with pytest.raises(FileNotFoundError, match=rf"cannot write .*ckpt.npz.*the folder "
+                                                rf"'{tmp_path}/no/such' does not exist"):
+        nn.save({"w": np.ones(2)}, path)
+
+
+def test_save_closes_the_file_when_fchmod_fails(tmp_path, monkeypatch):
+    opened = len(os.listdir("/proc/self/fd"))
+
+    def fail(fd, mode):
+        raise PermissionError("fchmod refused")
+
+    monkeypatch.setattr(os, "fchmod", fail)
+    with pytest.raises(PermissionError):
+        nn.save({"w": np.ones(2)}, tmp_path / "ckpt.npz")
+    assert len(os.listdir("/proc/self/fd")) == opened
+    assert os.listdir(tmp_path) == []
 
 
 def test_zip_with_crc_error_detected(tmp_path):

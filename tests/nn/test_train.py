@@ -151,3 +151,36 @@ def test_evaluate_restores_mode_after_an_error():
 def test_evaluate_checks_lengths():
     with pytest.raises(ValueError, match="samples"):
         evaluate(SoftmaxClassifier(4, 2), np.zeros((3, 4), np.float32), np.zeros(2))
+
+
+def test_evaluate_restores_the_mode_of_every_module(blobs):
+    X_train, y_train, _, _ = blobs
+    model, _, _ = make()
+    model.train()
+    norm = next(m for m in model.modules() if isinstance(m, nn.BatchNorm1d))
+    norm.eval()                                   # the user froze the batch-norm statistics
+    evaluate(model, X_train, y_train)
+    assert model.training and not norm.training
+
+
+def test_a_last_batch_of_one_sample_is_dropped(blobs):
+    X_train, y_train, X_val, y_val = blobs
+    model, optimizer, _ = make()                  # batch norm: one sample can't train
+    history = fit(model, optimizer, X_train[:33], y_train[:33], X_val, y_val, epochs=1,
+                  batch_size=32, quiet=True)
+    assert len(history["loss"]) == 1
+
+
+def test_resume_from_a_corrupt_or_foreign_checkpoint_raises_checkpoint_error(blobs, tmp_path):
+    from nn.train import CheckpointError
+    model, optimizer, scheduler = make()
+    (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt") as info:
+        fit(model, optimizer, *blobs, epochs=1, checkpoint_dir=tmp_path, resume=True, quiet=True)
+    assert info.value.corrupt
+    other = SoftmaxClassifier(20, 3)
+    fit(other, nn.optim.SGD(other.parameters(), lr=0.1), *blobs, epochs=1,
+        checkpoint_dir=tmp_path, quiet=True)
+    with pytest.raises(CheckpointError, match="different model") as info:
+        fit(model, optimizer, *blobs, epochs=2, checkpoint_dir=tmp_path, resume=True, quiet=True)
+    assert not info.value.corrupt
