@@ -8,7 +8,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from autograd.ops.conv import _pair
+from autograd.ops.validation import pair
 
 from . import functional as F
 from . import init
@@ -64,9 +64,9 @@ class Conv2d(Module):
         self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
         self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
         # the engine's own check, so the layer and F.conv2d accept exactly the same values
-        self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size, minimum=1)
-        self.stride = _pair("Conv2d", "stride", stride, minimum=1)
-        self.padding = _pair("Conv2d", "padding", padding, minimum=0)
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, minimum=1)
+        self.stride = pair("Conv2d", "stride", stride, minimum=1)
+        self.padding = pair("Conv2d", "padding", padding, minimum=0)
         self.weight = _empty((self.out_channels, self.in_channels) + self.kernel_size, dtype)
         self.bias = _empty((self.out_channels,), dtype) if bias else None
         self.reset_parameters()

@@ -1,4 +1,5 @@
-"""Training pictures with matplotlib (Agg backend: works headless, no display needed).
+"""Training pictures with matplotlib, headless: figures are built without pyplot, so no
+display is needed and the caller's matplotlib backend is left alone.
 
 Each function returns a `matplotlib.figure.Figure`; with `path=` it also saves it there
 (PNG, or whatever the suffix says) at exactly `figsize * dpi` pixels.
@@ -11,16 +12,15 @@ Each function returns a `matplotlib.figure.Figure`; with `path=` it also saves i
 """
 import math
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import numpy as np  # noqa: E402  (after choosing the backend)
-from matplotlib.figure import Figure  # noqa: E402
+from .module import _raw
 
 
 def _array(x):
     """A NumPy array from an ndarray, a Tensor (its .data) or a list."""
-    return np.asarray(getattr(x, "data", x))
+    return np.asarray(_raw(x))
 
 
 def _finish(fig, path, dpi):

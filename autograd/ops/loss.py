@@ -8,7 +8,7 @@ from numbers import Real
 
 from autograd.backend import xp
 from autograd.function import Function
-from autograd.ops.conv import _array, _check_float
+from autograd.ops.validation import as_array, check_axis, check_float
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -164,27 +164,23 @@ def multiclass_hinge_loss(scores, target, margin=1.0, reduction="mean"):
 
 
 def _check_axis(op, x, axis):
-    arr = _array(x)
-    _check_float(op, input=arr)
-    if isinstance(axis, bool) or not isinstance(axis, (int, xp.integer)):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
-    if not -arr.ndim <= axis < arr.ndim or arr.ndim == 0:
-        raise ValueError(f"{op}: axis {axis} is out of range for an input of shape {arr.shape}")
-    return int(axis) % arr.ndim
+    arr = as_array(x)
+    check_float(op, input=arr)
+    return check_axis(op, axis, arr.ndim)
 
 
 def _check_classification(op, scores, target, reduction):
     """Validates (N, C) scores and (N,) integer targets; returns the targets as an ndarray."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    arr = _array(scores)
+    arr = as_array(scores)
     if arr.ndim != 2:
         raise ValueError(f"{op}: input must be 2-D (N, C), got shape {arr.shape}")
     N, C = arr.shape
     if N == 0 or C == 0:
         raise ValueError(f"{op}: input must not be empty, got shape {arr.shape}")
-    _check_float(op, input=arr)
-    t = _array(target)                                  # Tensor targets: their data, no graph
+    check_float(op, input=arr)
+    t = as_array(target)                                  # Tensor targets: their data, no graph
     if not xp.issubdtype(t.dtype, xp.integer):
         raise TypeError(f"{op}: target must hold integer class indices, got dtype {t.dtype}")
     if t.shape != (N,):

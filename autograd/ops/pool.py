@@ -12,7 +12,7 @@ each step a vectorised operation on a strided (N, C, Ho, Wo) view of the input.
 """
 from autograd.backend import xp
 from autograd.function import Function
-from autograd.ops.conv import _array, _check_float, _pair
+from autograd.ops.validation import as_array, check_float, output_size, pair
 
 
 class MaxPool2d(Function):
@@ -84,7 +84,7 @@ class AvgPool2d(Function):
     def forward(ctx, x, *, kernel_size, stride):
         (kh, kw), (sh, sw) = kernel_size, stride
         N, C, H, W = x.shape
-        Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
+        Ho, Wo = output_size(H, kh, sh), output_size(W, kw, sw)
         if (kh, kw) == (sh, sw):
             out = x[:, :, :Ho * kh, :Wo * kw].reshape(N, C, Ho, kh, Wo, kw).mean(axis=(3, 5))
         else:
@@ -114,7 +114,7 @@ def _offset_slices(shape, kernel_size, stride):
     x[:, :, i*sh + p, j*sw + q] for all output positions (i, j): an (N, C, Ho, Wo) view."""
     (kh, kw), (sh, sw) = kernel_size, stride
     _, _, H, W = shape
-    Ho, Wo = (H - kh) // sh + 1, (W - kw) // sw + 1
+    Ho, Wo = output_size(H, kh, sh), output_size(W, kw, sw)
     return [(slice(None), slice(None), slice(p, p + sh * (Ho - 1) + 1, sh), slice(q, q + sw * (Wo - 1) + 1, sw))
             for p in range(kh) for q in range(kw)]
 
@@ -138,14 +138,14 @@ def avg_pool2d(x, kernel_size, stride=None):
 
 
 def _check_pool(op, x, kernel_size, stride):
-    kernel_size = _pair(op, "kernel_size", kernel_size, minimum=1)
-    stride = kernel_size if stride is None else _pair(op, "stride", stride, minimum=1)
-    arr = _array(x)
+    kernel_size = pair(op, "kernel_size", kernel_size, minimum=1)
+    stride = kernel_size if stride is None else pair(op, "stride", stride, minimum=1)
+    arr = as_array(x)
     if arr.ndim != 4:
         raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {arr.shape}")
     if 0 in arr.shape:
         raise ValueError(f"{op}: input must not be empty, got shape {arr.shape}")
-    _check_float(op, input=arr)
+    check_float(op, input=arr)
     if kernel_size[0] > arr.shape[2] or kernel_size[1] > arr.shape[3]:
         raise ValueError(f"{op}: kernel {kernel_size} is larger than the input "
                          f"({arr.shape[2]}, {arr.shape[3]})")

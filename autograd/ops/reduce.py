@@ -2,26 +2,21 @@
 
 Backward puts the reduced axes back (size 1) and broadcasts g over them.
 """
-import builtins
-
 from ..backend import xp
 from ..function import Function
+from .validation import check_axis
 
 
 def normalize_axis(axis, ndim, op_name):
     """`axis` (None, int or sequence) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    scalar_ok = ndim == 0  # as PyTorch: axis 0 or -1 of a 0-d tensor means the tensor itself
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    result = []
-    for a in axes:
-        if not isinstance(a, (int, xp.integer)) or isinstance(a, bool):
-            raise TypeError(f"{op_name}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -builtins.max(ndim, 1) <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{op_name}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        if not scalar_ok:
-            result.append(int(a) % ndim)
+    if ndim == 0:  # as PyTorch: axis 0 or -1 of a 0-d tensor means the tensor itself
+        for a in axes:
+            check_axis(op_name, a, 1)
+        return ()
+    result = [check_axis(op_name, a, ndim) for a in axes]
     if len(set(result)) != len(result):
         raise ValueError(f"{op_name}: repeated axis in {axis!r}")
     return tuple(sorted(result))

@@ -7,6 +7,7 @@ import operator
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
+from .validation import check_axis
 
 
 class Reshape(Function):
@@ -133,15 +134,6 @@ class BroadcastTo(Function):
 # ----- public functions -------------------------------------------------------------
 
 
-def _axis(axis, ndim, op_name):
-    """`axis` as a non-negative int below `ndim`, or a ValueError naming the op."""
-    axis = operator.index(axis)
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"{op_name}: axis {axis} is out of range for {ndim} dimensions "
-                         f"(expected {-ndim} to {ndim - 1})")
-    return axis % ndim
-
-
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
@@ -167,7 +159,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     """Merge axes start_dim..end_dim into one (PyTorch's flatten)."""
     if x.ndim == 0:
         return reshape(x, 1)
-    start, end = _axis(start_dim, x.ndim, "flatten"), _axis(end_dim, x.ndim, "flatten")
+    start, end = check_axis("flatten", start_dim, x.ndim), check_axis("flatten", end_dim, x.ndim)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
@@ -181,7 +173,7 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 def permute(x, *dims):
     dims = _shape_arg(dims)
-    if len(dims) != x.ndim or sorted(_axis(d, x.ndim, "permute") for d in dims) != list(range(x.ndim)):
+    if len(dims) != x.ndim or sorted(check_axis("permute", d, x.ndim) for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} axes of a tensor "
                          f"of shape {x.shape}")
     return Transpose.apply(x, tuple(d % x.ndim for d in dims))
@@ -198,7 +190,7 @@ def transpose(x, *axes):
         return Transpose.apply(x, tuple(range(x.ndim))[::-1])
     if len(axes) == 2:
         order = list(range(x.ndim))
-        a, b = (_axis(axis, x.ndim, "transpose") for axis in axes)
+        a, b = (check_axis("transpose", axis, x.ndim) for axis in axes)
         order[a], order[b] = order[b], order[a]
         return Transpose.apply(x, tuple(order))
     if len(axes) == x.ndim:
@@ -244,7 +236,7 @@ def _check_same(tensors, op_name, axis, allow_axis):
     first = tensors[0]
     if allow_axis and first.ndim == 0:
         raise ValueError(f"{op_name}: zero-dimensional tensors cannot be concatenated; use stack")
-    axis = _axis(axis, first.ndim + (0 if allow_axis else 1), op_name)
+    axis = check_axis(op_name, axis, first.ndim + (0 if allow_axis else 1))
     for t in tensors[1:]:
         if t.dtype != first.dtype:
             raise TypeError(f"{op_name}: dtype mismatch {first.dtype} vs {t.dtype}")

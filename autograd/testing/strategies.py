@@ -3,6 +3,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from ..ops.validation import output_size
 from ..tensor import Tensor
 
 
@@ -53,10 +54,6 @@ def distinct_values(draw, shape, gap=0.1, dtype=np.float64):
     return values.reshape(shape).astype(dtype)
 
 
-def _output_size(size, kernel, stride, padding):
-    return (size + 2 * padding - kernel) // stride + 1
-
-
 @st.composite
 def conv2d_params(draw, max_batch=2, max_channels=3, max_out_channels=3, max_size=7, max_kernel=3,
                   max_stride=3, max_padding=2):
@@ -72,8 +69,8 @@ def conv2d_params(draw, max_batch=2, max_channels=3, max_out_channels=3, max_siz
     params = dict(N=draw(st.integers(1, max_batch)), C=draw(st.integers(1, max_channels)),
                   H=height, W=width, out_channels=draw(st.integers(1, max_out_channels)),
                   kernel_size=kernel, stride=stride, padding=padding)
-    assert _output_size(height, kernel[0], stride[0], padding[0]) >= 1
-    assert _output_size(width, kernel[1], stride[1], padding[1]) >= 1
+    assert output_size(height, kernel[0], stride[0], padding[0]) >= 1
+    assert output_size(width, kernel[1], stride[1], padding[1]) >= 1
     return params
 
 

@@ -155,5 +155,5 @@ def test_hinge_rejects_non_numeric_margin():
 
 @pytest.mark.parametrize("fn", [softmax, log_softmax])
 def test_softmax_rejects_bad_axis(fn):
-    with pytest.raises(ValueError, match=rf"{fn.__name__}: axis 2 is out of range for an input of shape \(4, 3\)"):
+    with pytest.raises(ValueError, match=rf"{fn.__name__}: axis 2 is out of range for a tensor of 2 dimensions"):
         fn(S, 2)

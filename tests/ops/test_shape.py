@@ -158,7 +158,7 @@ def test_views_share_the_version_counter(view):
     (lambda x: x.reshape(-1, -1), ValueError, "cannot reshape"),
     (lambda x: x.reshape(-2, 3), ValueError, "reshape: invalid shape"),
     (lambda x: x.permute(0, 0), ValueError, r"permute: \(0, 0\) is not a permutation"),
-    (lambda x: x.permute(0, 3), ValueError, "permute: axis 3 is out of range for 2 dimensions"),
+    (lambda x: x.permute(0, 3), ValueError, "permute: axis 3 is out of range for a tensor of 2 dimensions"),
     (lambda x: x.transpose(0, 1, 2), ValueError, "transpose: give no axes, two axes to swap"),
     (lambda x: x.flatten(1, 0), ValueError, "flatten: start_dim 1 comes after end_dim 0"),
     (lambda x: x.flatten(4), ValueError, "flatten: axis 4 is out of range"),
@@ -168,12 +168,12 @@ def test_views_share_the_version_counter(view):
     (lambda x: x.broadcast_to((3,)), ValueError, "broadcast_to: cannot broadcast"),
     (lambda x: ag.concatenate([x, Tensor(np.ones((3, 3)))], axis=1), ValueError,
      r"concatenate: shapes \(2, 3\) and \(3, 3\) do not match outside axis 1"),
-    (lambda x: ag.concatenate([x, x], axis=2), ValueError, "concatenate: axis 2 is out of range for 2 dimensions"),
+    (lambda x: ag.concatenate([x, x], axis=2), ValueError, "concatenate: axis 2 is out of range for a tensor of 2 dimensions"),
     (lambda x: ag.concatenate([x, x.astype(np.float32)]), TypeError, "concatenate: dtype mismatch float64 vs float32"),
     (lambda x: ag.concatenate([]), ValueError, "concatenate: expected a non-empty sequence"),
     (lambda x: ag.concatenate([Tensor(1.0)]), ValueError, "zero-dimensional tensors cannot be concatenated"),
     (lambda x: ag.stack([x, x.T]), ValueError, r"stack: shapes \(2, 3\) and \(3, 2\) do not match in axis 0"),
-    (lambda x: ag.stack([x, x], axis=3), ValueError, "stack: axis 3 is out of range for 3 dimensions"),
+    (lambda x: ag.stack([x, x], axis=3), ValueError, "stack: axis 3 is out of range for a tensor of 3 dimensions"),
     (lambda x: x[5], IndexError, "index 5 is out of bounds"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_input_messages(call, error, message):
