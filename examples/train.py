@@ -146,12 +146,12 @@ def run(args):
     from nn.train import CheckpointError, evaluate, fit
 
     started = time.perf_counter()
-    try:  # before loading data: a run that can't be saved should not start
+    data = load_data(args)
+    try:  # after the data (a bad --data-dir leaves no empty run folder), before training
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"--out {args.out}: cannot create the run folder ({error.strerror}); "
                          "pass a folder you can write to")
-    data = load_data(args)
     say = (lambda *a: None) if args.quiet else print
     say(f"data: {data['source']}")
     say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "

@@ -141,13 +141,19 @@ def test_bad_out_folder_is_refused_before_loading_data(tmp_path, capsys, monkeyp
             train.main(["--out", str(out), *TINY])
         assert exit_info.value.code == 2
         assert message in capsys.readouterr().err
+
+
+def test_a_run_folder_that_cannot_be_created_stops_before_training(capsys, monkeypatch):
+    monkeypatch.setattr("nn.train.fit", lambda *a, **k: pytest.fail("trained anyway"))
     code, _, err = run_cli(["--out", "/proc/dyngrad-run", *TINY], capsys)   # even root can't
     assert code == 2 and "cannot create the run folder" in err and "Traceback" not in err
 
 
-def test_missing_fashion_mnist_says_how_to_fix_it(tmp_path, capsys):
+def test_missing_fashion_mnist_says_how_to_fix_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(["--data-dir", str(tmp_path / "nowhere"), *TINY], capsys)
     assert code == 2
+    assert not (tmp_path / "runs").exists()  # a run that could not start leaves no folder
     assert f"{tmp_path / 'nowhere'} does not exist" in err
     assert "pass --download" in err and "leave out --data-dir" in err
     for api_only in ("DYNGRAD_DATA", "root=", "download=True", "Traceback"):
