@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from workloads import OPS_PER_CHAIN, arrays_for, peak_rss_mb  # same folder: this file runs as a script
+from workloads import arrays_for, chain, peak_rss_mb  # same folder: this file runs as a script
 
 
 def mygrad_step(workload, seed=0):
@@ -43,14 +43,8 @@ def mygrad_step(workload, seed=0):
             h = mg.maximum(linear(h, p["w2"], p["b2"]), 0)
             softmax_crossentropy(linear(h, p["w3"], p["b3"]), y).backward()
     else:
-        n = OPS_PER_CHAIN[workload]
-
         def step():
-            h = x
-            for _ in range(n // 2):
-                h = h * 1.0001
-                h = h + 0.0001
-            h.sum().backward()
+            chain(x, workload).sum().backward()
     return step
 
 
@@ -77,16 +71,7 @@ def hips_step(workload, seed=0):
         gradient = grad(loss)
         params = [a[k] for k in names]
         return lambda: gradient(params)
-    n = OPS_PER_CHAIN[workload]
-
-    def chain(x):
-        h = x
-        for _ in range(n // 2):
-            h = h * 1.0001
-            h = h + 0.0001
-        return anp.sum(h)
-
-    gradient = grad(chain)
+    gradient = grad(lambda x: anp.sum(chain(x, workload)))
     return lambda: gradient(a["x"])
 
 

@@ -51,6 +51,18 @@ def mlp_arrays(seed=0, batch=128, sizes=(784, 256, 128, 10)):
     return arrays
 
 
+def chain(x, workload):
+    """The op_overhead / deep_chain forward: alternate `* 1.0001` and `+ 0.0001`.
+
+    Written with operators only, so one definition serves every framework.
+    """
+    h = x
+    for _ in range(OPS_PER_CHAIN[workload] // 2):
+        h = h * 1.0001
+        h = h + 0.0001
+    return h
+
+
 def arrays_for(workload, seed=0):
     if workload == "conv_step":
         return conv_arrays(1, 28, seed)
@@ -71,40 +83,30 @@ def dyngrad_step(workload, seed=0):
     from autograd.ops.pool import max_pool2d
 
     a = arrays_for(workload, seed)
-    params = {k: ag.Tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
+    p = {k: ag.Tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
     x = ag.Tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
     y = a.get("y")
 
     def zero_grad():
-        for p in params.values():
-            p.grad = None
+        for param in p.values():
+            param.grad = None
         x.grad = None
 
     if workload in ("conv_step", "conv_step_cifar"):
-        p = params
-
         def step():
             h = max_pool2d(conv2d(x, p["w1"], p["b1"], padding=3).relu(), 2)
             h = ag.linear(h.reshape(h.shape[0], -1), p["w2"], p["b2"]).relu()
             cross_entropy(ag.linear(h, p["w3"], p["b3"]), y).backward()
             zero_grad()
     elif workload == "mlp_step":
-        p = params
-
         def step():
             h = ag.linear(x, p["w1"], p["b1"]).relu()
             h = ag.linear(h, p["w2"], p["b2"]).relu()
             cross_entropy(ag.linear(h, p["w3"], p["b3"]), y).backward()
             zero_grad()
     else:
-        n = OPS_PER_CHAIN[workload]
-
         def step():
-            h = x
-            for _ in range(n // 2):
-                h = h * 1.0001
-                h = h + 0.0001
-            h.sum().backward()
+            chain(x, workload).sum().backward()
             zero_grad()
     return step
 
@@ -117,40 +119,30 @@ def torch_step(workload, seed=0):
     import torch.nn.functional as F
 
     a = arrays_for(workload, seed)
-    params = {k: torch.tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
     x = torch.tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
     y = torch.tensor(a["y"]) if "y" in a else None
 
     def zero_grad():
-        for p in params.values():
-            p.grad = None
+        for param in p.values():
+            param.grad = None
         x.grad = None
 
     if workload in ("conv_step", "conv_step_cifar"):
-        p = params
-
         def step():
             h = F.max_pool2d(F.relu(F.conv2d(x, p["w1"], p["b1"], padding=3)), 2)
             h = F.relu(F.linear(h.reshape(h.shape[0], -1), p["w2"], p["b2"]))
             F.cross_entropy(F.linear(h, p["w3"], p["b3"]), y).backward()
             zero_grad()
     elif workload == "mlp_step":
-        p = params
-
         def step():
             h = F.relu(F.linear(x, p["w1"], p["b1"]))
             h = F.relu(F.linear(h, p["w2"], p["b2"]))
             F.cross_entropy(F.linear(h, p["w3"], p["b3"]), y).backward()
             zero_grad()
     else:
-        n = OPS_PER_CHAIN[workload]
-
         def step():
-            h = x
-            for _ in range(n // 2):
-                h = h * 1.0001
-                h = h + 0.0001
-            h.sum().backward()
+            chain(x, workload).sum().backward()
             zero_grad()
     return step
 
