@@ -34,6 +34,17 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def zero_grads(params, set_to_none=True):
+    """Set each parameter's `.grad` to None, or (set_to_none=False) to zeros cut from any graph."""
+    for param in params:
+        if set_to_none:
+            param.grad = None
+        elif param.grad is not None:
+            if param.grad.requires_grad:  # a create_graph gradient: keep the data, drop the graph
+                param.grad = param.grad.detach()
+            param.grad.zero_()
+
+
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -214,11 +225,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None by default, as PyTorch)."""
-        for param in self.parameters():
-            if set_to_none:
-                param.grad = None
-            elif param.grad is not None:
-                param.grad[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad=True):
         for param in self.parameters():
