@@ -169,10 +169,11 @@ def _walk(outputs, grads, retain_graph, create_graph, targets):
             continue
         if node._hooks:
             g = _run_hooks(node._hooks, g, create_graph)
-        if node in wanted_nodes:
-            captured[id(wanted_nodes[node])] = g
-        if needed is not None and node not in needed:
-            continue
+        if needed is not None:
+            if node in wanted_nodes:
+                captured[id(wanted_nodes[node])] = g
+            if node not in needed:
+                continue
         results = (anomaly.checked_gradients(node, g, _input_gradients) if checking
                    else _input_gradients(node, g))
         for parent, g_in in results:
@@ -248,16 +249,20 @@ def _input_gradients(node, grad):
         if g is None:
             raise RuntimeError(f"{node.name}.backward returned no gradient for input {i}, "
                                "which requires grad")
-        try:
-            g = _as_gradient(g, create_graph)
-        except TypeError as error:
-            raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
+        if create_graph or type(g) is not xp.ndarray:
+            try:
+                g = _as_gradient(g, create_graph)
+            except TypeError as error:
+                raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
         g = unbroadcast(g, shape)
         if g.shape != shape:
             raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "
                                f"for input {i} of shape {shape}")
         dtype = node.input_dtypes[i]
         if g.dtype != dtype:
+            if g.dtype.kind not in "fc":
+                raise TypeError(f"{node.name}.backward: gradient for input {i}: expected a floating-point "
+                                f"gradient, got dtype {g.dtype}")
             # As PyTorch: a gradient has its input's dtype, so float32 stays float32 even
             # when a rule met a float64 constant.
             g = g.astype(dtype)

@@ -45,9 +45,6 @@ graph_clock = itertools.count()
 # module boxes use it. Empty by default, so recording costs one check.
 record_hooks = []
 
-# What `saved_tensors` rebuilds a saved array as, under create_graph (see `_roles`).
-_CONSTANT, _OUTPUT = None, -1
-
 
 class Function:
     """Base class of every op; an instance is one node of the computational graph.
@@ -63,7 +60,7 @@ class Function:
     """
 
     __slots__ = ("parents", "input_shapes", "input_dtypes", "needs_input_grad", "out_shape", "out_dtype",
-                 "sequence", "_saved", "_roles", "_versions", "_hooks", "__dict__")
+                 "sequence", "_saved", "_ids", "_versions", "_hooks", "__dict__")
 
     # View ops (reshape, transpose, ...) return arrays that share memory with their
     # input; their outputs then share the input's version counter, so an in-place
@@ -99,16 +96,20 @@ class Function:
                 "Specify retain_graph=True if you need to backward through the graph a second time.")
         if not _mode.enabled or not saved:
             return saved
-        return tuple(self._rebuild(array, role) for array, role in zip(saved, self._roles))
+        return tuple(self._rebuild(array) for array in saved)
 
-    def _rebuild(self, array, role):
-        """A saved array as a Tensor of the graph: the input's node, or this node for the output."""
-        if role is _CONSTANT or array is None:
+    def _rebuild(self, array):
+        """A saved array as a Tensor of the graph: an input's (its node's output), or this node's output.
+
+        Other saved arrays (masks, indices, derived values) are constants.
+        """
+        if array is None or id(array) not in self._ids:
             return array
-        if role == _OUTPUT:
+        position = self._ids.index(id(array))
+        if position == 0:
             node = self
         else:
-            node = self.parents[role]
+            node = self.parents[position - 1]
             if node is None:
                 return array
             if isinstance(node, Tensor):  # a leaf: gradients must reach that very tensor
@@ -162,29 +163,34 @@ class Function:
         if cls.is_view and tensors:
             out._version = tensors[0]._version
         if requires_grad:
-            if out.data.dtype.kind not in "fc":
-                raise TypeError(f"{cls.__name__}.forward returned an array of dtype {out.data.dtype} for "
+            data = out.data
+            if data.dtype.kind not in "fc":
+                raise TypeError(f"{cls.__name__}.forward returned an array of dtype {data.dtype} for "
                                 "inputs that require grad; a differentiable op returns floating point")
             ctx.parents = tuple(parents)
             ctx.input_shapes = tuple(shapes)
             ctx.input_dtypes = tuple(dtypes)
-            ctx.out_shape = out.data.shape
-            ctx.out_dtype = out.data.dtype
+            ctx.out_shape = data.shape
+            ctx.out_dtype = data.dtype
             ctx._hooks = None
             ctx.sequence = next(graph_clock)
-            saved = ctx._saved
-            if saved:
-                ctx._roles = tuple(_role(s, result, arrays) for s in saved)
+            if ctx._saved:
+                # Identities, resolved into roles only if a create_graph backward asks
+                # (`_rebuild`): the saved arrays and the inputs are alive now, so equal
+                # ids mean the same object.
+                ctx._ids = [id(result), *map(id, arrays)]
                 # Conservative in-place detection: when the op saved anything, any later
                 # in-place change to one of its tensors (inputs or output) is an error.
-                ctx._versions = (tuple((t._version, t._version.value) for t in tensors)
-                                 + ((out._version, out._version.value),))
+                versions = [(t._version, t._version.value) for t in tensors]
+                versions.append((out._version, out._version.value))
+                ctx._versions = versions
             else:
                 ctx._versions = ()
             out._requires_grad = True
             out._node = ctx
-            for hook in record_hooks:
-                hook(ctx, out)
+            if record_hooks:
+                for hook in record_hooks:
+                    hook(ctx, out)
         return out
 
     def check_versions(self):
@@ -205,16 +211,6 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name}>"
-
-
-def _role(saved, result, arrays):
-    """Which input (its index) or the output a saved array is, by identity; else a constant."""
-    if saved is result:
-        return _OUTPUT
-    for i, array in enumerate(arrays):
-        if saved is array:
-            return i
-    return _CONSTANT
 
 
 def _check_forward_result(cls, result):

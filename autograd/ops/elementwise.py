@@ -76,17 +76,31 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
+def _save_operands(ctx, a, b):
+    """Save a and b, except that a Python-number b (x * 2.0) is kept as a plain attribute:
+    then nothing is saved, so there is nothing to release or to check for in-place changes."""
+    if type(b) is float or type(b) is int:
+        ctx.number = b
+    else:
+        ctx.save_for_backward(a, b)
+
+
+def _operands(ctx):
+    number = ctx.__dict__.get("number")
+    return (None, number) if number is not None else ctx.saved_tensors
+
+
 class Mul(Function):
     """y = a * b;  dL/da = g * b,  dL/db = g * a."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = _operands(ctx)
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
@@ -96,12 +110,12 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return a / b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = _operands(ctx)
         grad_a = grad / b
         return grad_a, (-grad_a * a / b if ctx.needs_input_grad[1] else None)
 
