@@ -13,6 +13,9 @@ import numpy as np
 
 from autograd import Tensor, no_grad
 from autograd.function import graph_clock
+from autograd.hooks import RemovableHandle
+
+from .hooks import BackwardHookCall
 
 
 class Parameter(Tensor):
@@ -62,16 +65,51 @@ class Module:
         d["_modules"] = {}
         d["training"] = True
         d["_call_range"] = None
+        d["_forward_pre_hooks"] = {}
+        d["_forward_hooks"] = {}
+        d["_backward_hooks"] = {}
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); subclasses of Module define it")
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        for hook in list(d["_forward_pre_hooks"].values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        boundary = BackwardHookCall(self, d["_backward_hooks"]) if d["_backward_hooks"] else None
+        if boundary is not None:
+            args = boundary.wrap_inputs(args)
         # graph_clock numbers graph nodes; the range lets the renderer group this call's nodes.
         start = next(graph_clock)
         out = self.forward(*args, **kwargs)
-        self.__dict__["_call_range"] = (start, next(graph_clock))
+        d["_call_range"] = (start, next(graph_clock))
+        for hook in list(d["_forward_hooks"].values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        if boundary is not None:
+            out = boundary.wrap_outputs(out)
         return out
+
+    # ----- hooks (PyTorch's signatures) ---------------------------------------------
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) before forward; a returned value replaces args (a non-tuple is wrapped)."""
+        return RemovableHandle(self.__dict__["_forward_pre_hooks"], hook)
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) after forward; a returned value replaces the output."""
+        return RemovableHandle(self.__dict__["_forward_hooks"], hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) once the gradients of the inputs are computed.
+
+        grad_input and grad_output are tuples with one entry per positional Tensor input
+        and per output (None where there is no gradient); a returned tuple replaces
+        grad_input.
+        """
+        return RemovableHandle(self.__dict__["_backward_hooks"], hook)
 
     # ----- registration -------------------------------------------------------------
     def _registry(self, kind):

@@ -25,6 +25,20 @@ class Reshape(Function):
         return grad.reshape(ctx.input_shapes[0]), None
 
 
+class Identity(Function):
+    """y = x (the same array);  dL/dx = g. A node to hang hooks on (nn's backward hooks)."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class Transpose(Function):
     """y = x with axes permuted by p;  dL/dx = g permuted by the inverse of p."""
 
@@ -157,6 +171,10 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(operator.index(s) for s in shape)
+
+
+def identity(x):
+    return Identity.apply(x)
 
 
 def reshape(x, *shape):
