@@ -156,9 +156,8 @@ class Function:
             needs.append(False)
             parents.append(None)
         ctx.needs_input_grad = tuple(needs)
-        result = cls.forward(ctx, *arrays, **params)
-        if type(result) is not xp.ndarray:
-            result = _check_forward_result(cls, result)
+        returned = cls.forward(ctx, *arrays, **params)
+        result = returned if type(returned) is xp.ndarray else _check_forward_result(cls, returned)
         out = Tensor._make(result)
         if cls.is_view and tensors:
             out._version = tensors[0]._version
@@ -178,7 +177,7 @@ class Function:
                 # Identities, resolved into roles only if a create_graph backward asks
                 # (`_rebuild`): the saved arrays and the inputs are alive now, so equal
                 # ids mean the same object.
-                ctx._ids = [id(result), *map(id, arrays)]
+                ctx._ids = [id(returned), *map(id, arrays)]
                 # Conservative in-place detection: when the op saved anything, any later
                 # in-place change to one of its tensors (inputs or output) is an error.
                 versions = [(t._version, t._version.value) for t in tensors]

@@ -51,7 +51,7 @@ def numerical_grad(fn, *inputs, eps=1e-6):
                 grads.append(None)
                 continue
             flat = x.data.reshape(-1)  # a view: writing it perturbs x
-            if not xp.shares_memory(flat, x.data):
+            if x.data.size and not xp.shares_memory(flat, x.data):
                 raise ValueError("numerical_grad: input data must be contiguous")
             grad = xp.zeros(x.data.size, dtype=xp.float64)
             for i in range(flat.size):

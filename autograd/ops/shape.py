@@ -51,7 +51,7 @@ class Transpose(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(ctx.inverse), None
+        return xp.transpose(grad, ctx.inverse), None
 
 
 class GetItem(Function):
