@@ -34,7 +34,7 @@ def is_enabled():
 
 def _remember_trace(node, output):
     if _mode.enabled:
-        node.forward_trace = "".join(traceback.format_stack()[:-3])  # without apply and this hook
+        node.forward_trace = "".join(traceback.format_stack()[:-2])  # without apply and this hook
 
 
 def _switch(enabled, check_nan):
