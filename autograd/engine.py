@@ -12,6 +12,7 @@ First order (create_graph=False) runs the rules with grad mode off on arrays: no
 is built. With create_graph=True the rules run with grad mode on, on Tensors, so the
 gradients are themselves differentiable (see `autograd.function`).
 """
+import contextlib
 import gc
 import threading
 
@@ -24,6 +25,25 @@ from .tensor import Tensor
 # Accumulating into `.grad` is one read-modify-write per leaf: two threads running
 # backward into shared parameters take turns there, so no contribution is lost.
 _accumulate_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector for a block (nested blocks: the outermost decides).
+
+    Graphs hold no reference cycles (nodes point only to their inputs), so the collector
+    has nothing of ours to free; left on, it rescans every live node again and again as a
+    big graph grows or is walked. Paused around backward (1.5-2x faster on a 100,000-op
+    chain) and around each outermost `nn.Module` call (docs/benchmarks.md).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def topological_order(roots):
@@ -135,18 +155,12 @@ def _run(outputs, grads, retain_graph, create_graph, targets):
         retain_graph = create_graph
     previous = _mode.enabled
     _mode.enabled = bool(create_graph)
-    # Graphs hold no reference cycles, so the cyclic garbage collector has nothing to
-    # free here; paused, it stops rescanning every live node as gradients are allocated
-    # (about 1.5-2x faster backward on a 100,000-op chain, docs/benchmarks.md).
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        grads = [_as_gradient(g, create_graph) for g in grads]
-        return _walk(outputs, grads, retain_graph, create_graph, targets)
+        with gc_paused():
+            grads = [_as_gradient(g, create_graph) for g in grads]
+            return _walk(outputs, grads, retain_graph, create_graph, targets)
     finally:
         _mode.enabled = previous
-        if collecting:
-            gc.enable()
 
 
 def _walk(outputs, grads, retain_graph, create_graph, targets):
@@ -184,7 +198,7 @@ def _walk(outputs, grads, retain_graph, create_graph, targets):
                 _add_leaf(leaves, parent, g_in)
         if not retain_graph:
             node._saved = None
-    for leaf, g in leaves.values():
+    for leaf, g, _ in leaves.values():
         hooks = leaf._hooks
         if hooks:
             g = _run_hooks(hooks, g, create_graph)
@@ -208,11 +222,15 @@ def _nodes_leading_to(order, targets, wanted_nodes):
 
 
 def _add_leaf(leaves, leaf, g):
+    """Sum a leaf's contributions: the first as it is, then into a fresh array owned by the sum."""
     entry = leaves.get(id(leaf))
     if entry is None:
-        leaves[id(leaf)] = [leaf, g]
+        leaves[id(leaf)] = [leaf, g, False]
+    elif entry[2] and type(g) is xp.ndarray:
+        entry[1] += g           # first order: our own array, safe to add in place
     else:
         entry[1] = entry[1] + g
+        entry[2] = True
 
 
 def _run_hooks(hooks, g, create_graph):
@@ -249,11 +267,14 @@ def _input_gradients(node, grad):
         if g is None:
             raise RuntimeError(f"{node.name}.backward returned no gradient for input {i}, "
                                "which requires grad")
-        if create_graph or type(g) is not xp.ndarray:
-            try:
-                g = _as_gradient(g, create_graph)
-            except TypeError as error:
-                raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
+        if type(g) is not xp.ndarray or create_graph:
+            if not create_graph and isinstance(g, xp.generic):
+                g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
+            else:
+                try:
+                    g = _as_gradient(g, create_graph)
+                except TypeError as error:
+                    raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
         g = unbroadcast(g, shape)
         if g.shape != shape:
             raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "

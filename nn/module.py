@@ -12,6 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor, no_grad
+from autograd.engine import gc_paused
 from autograd.function import graph_clock
 from autograd.hooks import RemovableHandle
 
@@ -83,7 +84,8 @@ class Module:
             args = boundary.wrap_inputs(args)
         # graph_clock numbers graph nodes; the range lets the renderer group this call's nodes.
         start = next(graph_clock)
-        out = self.forward(*args, **kwargs)
+        with gc_paused():
+            out = self.forward(*args, **kwargs)
         d["_call_range"] = (start, next(graph_clock))
         for hook in list(d["_forward_hooks"].values()):
             result = hook(self, args, out)
