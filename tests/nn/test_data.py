@@ -1,16 +1,19 @@
 """Tests for nn.data, on small real IDX and pickle files that the tests write themselves."""
 
+import codecs
 import gzip
 import hashlib
 import os
 import pickle
 import struct
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from nn import data
 from nn.data import fashion_mnist
+from nn.data.cifar10 import _multiarray
 
 FASHION_NAMES = [name for pair in fashion_mnist.FASHION_MNIST_FILES.values() for name in pair]
 
@@ -118,6 +121,47 @@ def test_read_idx_rejects_truncated_and_non_gzip_files(tmp_path):
     (tmp_path / "plain.gz").write_bytes(GOOD)
     with pytest.raises(ValueError, match=r"plain\.gz: not a valid gzip file"):
         data.read_idx(tmp_path / "plain.gz")
+
+
+def test_read_idx_refuses_a_decompression_bomb_before_allocating(tmp_path):
+    raw = idx_bytes(np.zeros((64, 1024, 1024), dtype=np.uint8))   # 64 MiB of zeros...
+    path = tmp_path / "bomb-idx3-ubyte.gz"
+    with gzip.open(path, "wb", compresslevel=1) as file:
+        file.write(raw)
+    assert path.stat().st_size < 1 << 20                             # ...in a file under 1 MiB
+    del raw
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"bomb-idx3-ubyte\.gz: IDX header declares shape "
+                                             r"\(64, 1024, 1024\) \(67108864 bytes of data\) from "
+                                             r"a \d+-byte gzip file, more than 100 times"):
+            data.read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 22                                 # nothing near 64 MiB was allocated
+    assert data.read_idx(path, max_gzip_ratio=None).shape == (64, 1024, 1024)   # if trusted
+
+
+def test_read_idx_limit_is_configurable(tmp_path):
+    path = write_gz(tmp_path / "six.gz", GOOD)
+    with pytest.raises(ValueError, match=r"six\.gz: .*\(6 bytes of data\), more than the limit "
+                                         r"of 5 bytes \(max_bytes=\)"):
+        data.read_idx(path, max_bytes=5)
+    assert data.read_idx(path, max_bytes=6).shape == (2, 3)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ""])
+def test_read_idx_dimensions_whose_product_overflows_int64(tmp_path, suffix):
+    raw = struct.pack(">HBB4I", 0, 0x08, 4, 65536, 65536, 65536, 65536)  # 2**64 elements
+    path = tmp_path / f"overflow-idx{suffix}"
+    if suffix:
+        write_gz(path, raw)
+    else:
+        path.write_bytes(raw)
+    with pytest.raises(ValueError, match=r"overflow-idx.*declares shape \(65536, 65536, 65536, "
+                                         r"65536\) \(18446744073709551616 bytes of data\)"):
+        data.read_idx(path)
 
 
 # ---------------------------------------------------------------- Fashion-MNIST files
@@ -297,7 +341,7 @@ def test_load_cifar10_shapes_channels_and_subfolder(tmp_path):
     assert data.load_cifar10(tmp_path / "cifar-10-batches-py")[3].shape == (3,)
 
 
-@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
 def test_cifar_batch_loads_under_every_pickle_protocol(tmp_path, protocol):
     batch = cifar_batch(4)
     X, y = data.load_cifar10_batch(write_batch(tmp_path / "b", batch, protocol))
@@ -361,6 +405,62 @@ def test_truncated_cifar_batch_is_rejected(tmp_path):
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(ValueError, match="test_batch: cannot unpickle"):
         data.load_cifar10_batch(path)
+
+
+class Allocate:
+    """Pickles as a call that makes NumPy allocate (n, 3072) bytes the file doesn't hold."""
+
+    def __init__(self, n, how):
+        self.n, self.how = n, how
+
+    def __reduce__(self):
+        if self.how == "ndarray":
+            return np.ndarray, ((self.n, 3072), "B")
+        return _multiarray._reconstruct, (np.ndarray, (self.n, 3072), b"B")
+
+
+@pytest.mark.parametrize("how", ["ndarray", "_reconstruct"])
+def test_cifar_batch_declaring_more_images_than_it_holds_is_refused(tmp_path, how):
+    path = write_batch(tmp_path / "data_batch_1",
+                       {b"data": Allocate(20_000, how), b"labels": [0] * 3}, protocol=2)
+    assert path.stat().st_size < 300
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"data_batch_1: cannot unpickle: refused ("
+                                             r"_reconstruct\(numpy\.ndarray, \(20000, 3072\)\)|"
+                                             r"numpy\.ndarray\(\(20000, 3072\), 'B'\))"):
+            data.load_cifar10_batch(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 22
+
+
+class Encode:
+    def __reduce__(self):
+        return codecs.encode, ("x", "zlib_codec")
+
+
+def test_cifar_unpickler_allows_only_the_latin1_codec(tmp_path):
+    path = write_batch(tmp_path / "data_batch_1", {b"data": Encode(), b"labels": []}, protocol=2)
+    with pytest.raises(ValueError, match=r"data_batch_1: cannot unpickle: refused "
+                                         r"_codecs\.encode\(\.\.\., 'zlib_codec'\)"):
+        data.load_cifar10_batch(path)
+
+
+def test_cifar_label_too_large_for_int64_is_a_range_error(tmp_path):
+    path = write_batch(tmp_path / "data_batch_1", batch_with(labels=[0, 2**70, 1]))
+    with pytest.raises(ValueError, match=rf"data_batch_1: labels must lie in 0\.\.9, found 0\.\.{2**70}"):
+        data.load_cifar10_batch(path)
+
+
+def test_cifar_batch_over_the_size_limit_is_refused_before_reading(tmp_path):
+    path = write_batch(tmp_path / "data_batch_1", cifar_batch(3))
+    size = path.stat().st_size
+    with pytest.raises(ValueError, match=rf"data_batch_1: {size} bytes, more than the limit of "
+                                         rf"{size - 1} bytes"):
+        data.load_cifar10_batch(path, max_bytes=size - 1)
+    assert data.load_cifar10_batch(path, max_bytes=size)[0].shape == (3, 3, 32, 32)
 
 
 def test_missing_cifar_batch_is_reported_from_the_subfolder_that_exists(tmp_path):
