@@ -15,6 +15,9 @@ class DataLoader:
     With ``shuffle=True`` every ``iter()`` (every epoch) draws a new permutation from
     ``np.random.default_rng(seed)``, so a given seed reproduces the same sequence of
     epochs. ``drop_last=True`` skips a final batch smaller than ``batch_size``.
+
+    Batches are copies, as PyTorch's default collate makes them: changing a batch in
+    place (an in-place op, an augmentation) never changes the dataset.
     """
 
     def __init__(self, X, y, batch_size, shuffle=False, drop_last=False, seed=None):
@@ -44,4 +47,5 @@ class DataLoader:
             rows = slice(start, start + self.batch_size)
             if order is not None:
                 rows = order[rows]
-            yield Tensor(self.X[rows]), self.y[rows]
+            # a slice of X is a view; np.array copies it (fancy indexing copies already)
+            yield Tensor(np.array(self.X[rows])), np.array(self.y[rows])

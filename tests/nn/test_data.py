@@ -548,6 +548,17 @@ def test_dataloader_validates_arguments(kwargs, error, message):
 
 # ---------------------------------------------------------------- preprocessing
 
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_dataloader_batches_are_copies_not_views_of_the_dataset(Tensor, shuffle):
+    X, y = arrays()
+    X_before, y_before = X.copy(), y.copy()
+    for xb, yb in data.DataLoader(X, y, batch_size=4, shuffle=shuffle, seed=0):
+        assert not np.shares_memory(xb.data, X) and not np.shares_memory(yb, y)
+        xb.data[...] = -1
+        yb[...] = -1
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
+
+
 def test_subtract_mean_image_centres_all_sets_with_training_mean():
     rng = np.random.default_rng(0)
     X_train, X_test = rng.random((20, 3, 4, 4), np.float32), rng.random((5, 3, 4, 4), np.float32)
