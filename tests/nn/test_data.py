@@ -3,9 +3,12 @@
 import codecs
 import gzip
 import hashlib
+import http.server
 import os
 import pickle
+import socket
 import struct
+import threading
 import tracemalloc
 
 import numpy as np
@@ -293,6 +296,124 @@ def test_failed_download_leaves_nothing(isolated):
     with pytest.raises(OSError):
         data.download_fashion_mnist(isolated / "dest", base_url=(isolated / "nowhere").as_uri())
     assert os.listdir(isolated / "dest") == []
+
+
+class Mirror(http.server.ThreadingHTTPServer):
+    """A Fashion-MNIST mirror on 127.0.0.1 that misbehaves on request: ``stall`` names a
+    file whose response stops after the headers (until ``release`` is set); ``cut`` names
+    a file whose first response drops the connection half-way. Range requests are served.
+    """
+    daemon_threads = True
+
+    def __init__(self, folder):
+        super().__init__(("127.0.0.1", 0), MirrorHandler)
+        self.folder, self.stall, self.cut = folder, None, None
+        self.release, self.requests = threading.Event(), []
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
+class MirrorHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        name = self.path.lstrip("/")
+        body = (self.server.folder / name).read_bytes()
+        range_header = self.headers.get("Range")
+        self.server.requests.append((name, range_header))
+        start = int(range_header[len("bytes="):-1]) if range_header else 0
+        self.send_response(206 if start else 200)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        if name == self.server.stall:
+            self.wfile.flush()
+            self.server.release.wait(60)
+            return
+        if name == self.server.cut:
+            self.server.cut = None
+            self.wfile.write(body[start:len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(body[start:])
+
+
+@pytest.fixture
+def http_mirror(mirror, isolated, monkeypatch):
+    monkeypatch.setattr(fashion_mnist, "DOWNLOAD_BACKOFF", 0.0)
+    server = Mirror(isolated / "mirror")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(60)
+
+
+def run_bounded(function, *args, **kwargs):
+    """Run ``function`` in a thread; return its outcome, or None if it is still blocked."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["result"] = function(*args, **kwargs)
+        except Exception as error:      # noqa: BLE001 (the test inspects it)
+            outcome["error"] = error
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(60)
+    return outcome or None
+
+
+def test_download_from_a_stalled_server_times_out_and_says_so(http_mirror, isolated):
+    http_mirror.stall = "train-labels-idx1-ubyte.gz"
+    dest = isolated / "dest"
+    outcome = run_bounded(data.download_fashion_mnist, dest, base_url=http_mirror.url,
+                          timeout=0.2, retries=2)
+    assert outcome is not None, "the download blocked on a stalled server"
+    error = outcome.get("error")
+    assert isinstance(error, TimeoutError), outcome
+    message = str(error)
+    assert "train-labels-idx1-ubyte.gz: download failed after 3 attempts" in message
+    assert "timeout 0.2s" in message
+    assert [request for request in http_mirror.requests
+            if request[0] == "train-labels-idx1-ubyte.gz"] == [("train-labels-idx1-ubyte.gz", None)] * 3
+    assert "train-labels-idx1-ubyte.gz" not in os.listdir(dest)    # nothing unchecked is used
+
+
+def test_dropped_download_resumes_from_its_partial_file_and_checks_md5(http_mirror, isolated):
+    http_mirror.cut = "train-images-idx3-ubyte.gz"
+    dest = data.download_fashion_mnist(isolated / "dest", base_url=http_mirror.url,
+                                       timeout=5, retries=1)
+    size = (isolated / "mirror" / "train-images-idx3-ubyte.gz").stat().st_size
+    images = [request for request in http_mirror.requests
+              if request[0] == "train-images-idx3-ubyte.gz"]
+    assert images == [("train-images-idx3-ubyte.gz", None),
+                      ("train-images-idx3-ubyte.gz", f"bytes={size // 2}-")]
+    assert sorted(os.listdir(dest)) == sorted(FASHION_NAMES)
+    assert np.array_equal(data.load_fashion_mnist(dest)[1], mirror_labels(isolated))
+
+
+def test_a_later_download_resumes_what_an_earlier_one_kept(http_mirror, isolated):
+    http_mirror.cut = "train-images-idx3-ubyte.gz"
+    dest = isolated / "dest"
+    with pytest.raises(TimeoutError, match=r"after 1 attempt \(.*bytes are kept in .*train-images-idx3-"
+                                           r"ubyte\.gz\.part and the next download resumes"):
+        data.download_fashion_mnist(dest, base_url=http_mirror.url, timeout=5, retries=0)
+    assert (dest / "train-images-idx3-ubyte.gz.part").stat().st_size > 0
+    data.download_fashion_mnist(dest, base_url=http_mirror.url, timeout=5, retries=0)
+    assert http_mirror.requests[-4][1] is not None          # the Range request
+    assert sorted(os.listdir(dest)) == sorted(FASHION_NAMES)
+
+
+def mirror_labels(isolated):
+    return data.read_idx(isolated / "mirror" / "train-labels-idx1-ubyte.gz").astype(np.int64)
 
 
 # ---------------------------------------------------------------- embedded subset
