@@ -184,3 +184,142 @@ def test_resume_from_a_corrupt_or_foreign_checkpoint_raises_checkpoint_error(blo
     with pytest.raises(CheckpointError, match="different model") as info:
         fit(model, optimizer, *blobs, epochs=2, checkpoint_dir=tmp_path, resume=True, quiet=True)
     assert not info.value.corrupt
+
+
+# ------------------------------------------------------------- refusals and divergence
+
+class DivergesAt(SoftmaxClassifier):
+    """A classifier whose training loss is nan from its ``at``-th batch (1-based) on."""
+
+    def __init__(self, at):
+        super().__init__(20, 3)
+        self.at, self.calls = at, 0
+
+    def loss(self, scores, y):
+        self.calls += 1
+        loss = super().loss(scores, y)
+        return loss * float("nan") if self.calls >= self.at else loss
+
+
+def test_fit_refuses_an_optimizer_over_another_models_parameters(blobs):
+    model, other = SoftmaxClassifier(20, 3), SoftmaxClassifier(20, 3)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="the optimizer holds none of the SoftmaxClassifier's "
+                                         "parameters"):
+        fit(model, nn.optim.SGD(other.parameters(), lr=0.1), *blobs, epochs=1, quiet=True)
+    assert_same_state_dict(model.state_dict(), before)
+
+
+def assert_same_state_dict(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_a_nonfinite_loss_stops_fit_before_the_update_and_says_where(blobs, tmp_path):
+    from nn.train import NonFiniteLossError
+    nn.manual_seed(0)
+    model = DivergesAt(8 + 3)                      # 8 batches per epoch: epoch 2, iteration 3
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(NonFiniteLossError, match=r"loss became nan at epoch 2, iteration 3: the run "
+                                                 r"diverged.*epoch 1, the best so far.*"
+                                                 r"checkpoint\.npz holds epoch 1") as info:
+        fit(model, optimizer, *blobs, epochs=3, batch_size=32, seed=0, quiet=True,
+            checkpoint_dir=tmp_path)
+    error = info.value
+    assert (error.epoch, error.iteration) == (2, 3) and np.isnan(error.loss)
+    assert len(error.history["loss"]) == 8 + 3 and error.history["val_acc"] != []
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+    assert int(nn.load(tmp_path / CHECKPOINT_NAME)["epoch"]) == 1
+
+
+def test_on_nonfinite_loss_continue_trains_on_and_says_so(blobs, capsys):
+    nn.manual_seed(0)
+    model = DivergesAt(8 + 3)
+    with pytest.warns(RuntimeWarning, match="6 batches of epoch 2 had a non-finite loss"):
+        history = fit(model, nn.optim.SGD(model.parameters(), lr=0.1), *blobs, epochs=2,
+                      batch_size=32, seed=0, on_nonfinite_loss="continue")
+    assert history["nonfinite_losses"] == 6
+    assert "(6 non-finite losses!)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("change, error, message", [
+    (dict(X_val=np.zeros((0, 20), np.float32), y_val=np.zeros(0, int)), ValueError,
+     "the validation set is empty"),
+    (dict(batch_size=0), ValueError, "batch_size must be positive, got 0"),
+    (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
+    (dict(train_acc_samples=0), ValueError, "train_acc_samples must be a positive int or None"),
+    (dict(eval_batch_size=0), ValueError, "eval_batch_size must be positive"),
+    (dict(y_val=np.zeros(3, int)), ValueError, "the validation set has 60 samples but 3 labels"),
+    (dict(on_nonfinite_loss="ignore"), ValueError, "on_nonfinite_loss must be 'raise' or 'continue'"),
+    (dict(config={"x": object()}), TypeError, "config must be JSON-serialisable"),
+], ids=["empty-val", "batch-0", "batch-float", "train-acc-0", "eval-batch-0", "val-lengths",
+        "nonfinite-option", "config"])
+def test_bad_fit_arguments_fail_before_any_work(blobs, tmp_path, change, error, message):
+    X_train, y_train, X_val, y_val = blobs
+    kwargs = dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, epochs=1,
+                  batch_size=32, quiet=True, checkpoint_dir=tmp_path / "run")
+    kwargs.update(change)
+    model = SoftmaxClassifier(20, 3)
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        fit(model, nn.optim.SGD(model.parameters(), lr=0.1), **kwargs)
+    assert_same_state_dict(model.state_dict(), before)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_failed_resume_changes_nothing(blobs, tmp_path):
+    from nn.train import CheckpointError
+    model, optimizer, _ = make()
+    fit(model, optimizer, *blobs, epochs=1, batch_size=32, seed=0, quiet=True,
+        checkpoint_dir=tmp_path)                                # no scheduler in the checkpoint
+    fresh, fresh_optimizer, scheduler = make(seed=1)
+    before = (fresh.state_dict(), fresh_optimizer.state_dict(), scheduler.state_dict())
+    with pytest.raises(CheckpointError, match="no lr_scheduler state"):
+        fit(fresh, fresh_optimizer, *blobs, epochs=2, batch_size=32, seed=0, quiet=True,
+            lr_scheduler=scheduler, checkpoint_dir=tmp_path, resume=True)
+    for state, after in zip(before, (fresh.state_dict(), fresh_optimizer.state_dict(),
+                                     scheduler.state_dict())):
+        assert_same_state_dict(after, state)
+    assert fresh_optimizer.state == {}
+
+
+def test_resume_refuses_another_model_class_with_the_same_parameters(blobs, tmp_path):
+    from nn.models import LinearSVM
+    from nn.train import CheckpointError
+    svm = LinearSVM(20, 3)
+    fit(svm, nn.optim.SGD(svm.parameters(), lr=0.1), *blobs, epochs=1, quiet=True,
+        checkpoint_dir=tmp_path)
+    softmax = SoftmaxClassifier(20, 3)
+    assert softmax.state_dict().keys() == svm.state_dict().keys()
+    before = softmax.state_dict()
+    with pytest.raises(CheckpointError, match=r"model_class: the checkpoint has "
+                                              r"nn\.models\.LinearSVM, this run has "
+                                              r"nn\.models\.SoftmaxClassifier") as info:
+        fit(softmax, nn.optim.SGD(softmax.parameters(), lr=0.1), *blobs, epochs=2, quiet=True,
+            checkpoint_dir=tmp_path, resume=True)
+    assert not info.value.corrupt
+    assert_same_state_dict(softmax.state_dict(), before)
+
+
+@pytest.mark.parametrize("second, message", [
+    (dict(momentum=0.5, config={"lr": 0.1}), r"optimizer_settings: .*\"momentum\": 0\.9.*"
+                                             r"\"momentum\": 0\.5"),
+    (dict(momentum=0.9, config={"lr": 0.2}), r"config: the checkpoint has \{\"lr\": 0\.1\}, "
+                                             r"this run has \{\"lr\": 0\.2\}"),
+    (dict(momentum=0.9, config={"lr": 0.1}, lr=0.2), r"optimizer_settings: .*\"initial_lr\": 0\.1"),
+], ids=["momentum", "config", "initial-lr"])
+def test_resume_refuses_changed_settings(blobs, tmp_path, second, message):
+    from nn.train import CheckpointError
+
+    def run(momentum, config, lr=0.1, **kwargs):
+        model = SoftmaxClassifier(20, 3)
+        optimizer = nn.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        scheduler = nn.optim.ExponentialLR(optimizer, gamma=0.5)
+        return fit(model, optimizer, *blobs, quiet=True, checkpoint_dir=tmp_path, config=config,
+                   lr_scheduler=scheduler, **kwargs)
+
+    run(0.9, {"lr": 0.1}, epochs=1)
+    with pytest.raises(CheckpointError, match=message):
+        run(**second, epochs=2, resume=True)
+    run(0.9, {"lr": 0.1}, epochs=2, resume=True)             # the same settings resume
