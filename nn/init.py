@@ -1,33 +1,42 @@
 """Weight initialisation, in place, with PyTorch's names and formulas.
 
 Every function fills `tensor.data` (a Tensor or Parameter; a plain ndarray works too)
-and returns the tensor. All draws come from one NumPy Generator that
+and returns the tensor. All draws (and dropout's) come from `default_generator()`, which
 `nn.manual_seed(seed)` reseeds, so a seeded model construction (and dropout) is
 reproducible. Values are drawn in float64 and cast to the tensor's dtype.
+
+Random state per thread: `manual_seed` gives the calling thread its own Generator (and
+makes it the default of threads that never seeded), so two threads that each seed and
+train a model draw from separate streams and each get the result of a sequential run.
+A program that seeds once, in one thread, behaves as with one global generator.
 
 fan_in / fan_out of a weight (out, in, *kernel) are in * prod(kernel) and
 out * prod(kernel), as in PyTorch.
 """
 import math
+import threading
 
 import numpy as np
 
 from .module import _raw
 
-_state = {"generator": np.random.default_rng()}
+_shared = {"generator": np.random.default_rng()}   # for threads that never called manual_seed
+_per_thread = threading.local()
 
 
 def manual_seed(seed):
-    """Reseed the generator behind `nn.init` and dropout; returns the new Generator."""
+    """Reseed the calling thread's generator behind `nn.init` and dropout (also the default
+    of threads that never seeded); returns the new Generator."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
-    _state["generator"] = np.random.default_rng(int(seed))
-    return _state["generator"]
+    generator = np.random.default_rng(int(seed))
+    _per_thread.generator = _shared["generator"] = generator
+    return generator
 
 
 def default_generator():
-    """The Generator that init functions and dropout draw from."""
-    return _state["generator"]
+    """The Generator that init functions and dropout draw from in the calling thread."""
+    return getattr(_per_thread, "generator", None) or _shared["generator"]
 
 
 def _array(tensor, name):

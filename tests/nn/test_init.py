@@ -97,3 +97,28 @@ def test_matches_torch_statistics_of_default_linear_init():
         a, b = getattr(ours, name).data, getattr(theirs, name).detach().numpy()
         assert abs(np.abs(a).max() - np.abs(b).max()) < 1e-3
         assert abs(a.std() / b.std() - 1) < 0.1
+
+
+def test_each_seeding_thread_has_its_own_stream_and_others_share_the_last_seed():
+    import threading
+    nn.manual_seed(3)
+    expected = init.normal_(Tensor(np.zeros(5))).data.copy()
+    nn.manual_seed(3)
+    seen = {}
+
+    def unseeded():                       # never seeds: draws from the last seed, as PyTorch's
+        seen["unseeded"] = init.normal_(Tensor(np.zeros(5))).data.copy()
+
+    def seeding():                        # seeds its own stream: the main thread's is untouched
+        nn.manual_seed(99)
+        seen["seeding"] = init.normal_(Tensor(np.zeros(5))).data.copy()
+    for target in (unseeded,):
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(60)
+    np.testing.assert_array_equal(seen["unseeded"], expected)
+    nn.manual_seed(3)
+    thread = threading.Thread(target=seeding)
+    thread.start()
+    thread.join(60)
+    np.testing.assert_array_equal(init.normal_(Tensor(np.zeros(5))).data, expected)

@@ -323,3 +323,50 @@ def test_resume_refuses_changed_settings(blobs, tmp_path, second, message):
     with pytest.raises(CheckpointError, match=message):
         run(**second, epochs=2, resume=True)
     run(0.9, {"lr": 0.1}, epochs=2, resume=True)             # the same settings resume
+
+
+# ------------------------------------------------------------------------ threads
+
+class Lockstep(nn.Module):
+    """Identity that waits for the other thread at every call, so two runs interleave at
+    every batch (a deterministic worst case for shared random state)."""
+
+    def __init__(self, barrier):
+        super().__init__()
+        self.barrier = barrier
+
+    def forward(self, x):
+        self.barrier.wait(timeout=60)
+        return x
+
+
+def seeded_run(seed, barrier, blobs):
+    nn.manual_seed(seed)
+    barrier.wait(timeout=60)                   # both threads have seeded before either builds
+    model = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Dropout(0.5), Lockstep(barrier),
+                          nn.Linear(16, 3))
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    history = fit(model, optimizer, *blobs, epochs=2, batch_size=32, seed=seed, quiet=True)
+    return without_time(history), model.state_dict()
+
+
+def test_two_threads_training_seeded_models_each_get_the_sequential_result(blobs):
+    import threading
+    sequential = [seeded_run(seed, threading.Barrier(1), blobs) for seed in (1, 2)]
+    barrier, results, errors = threading.Barrier(2), {}, []
+
+    def worker(seed):
+        try:
+            results[seed] = seeded_run(seed, barrier, blobs)
+        except Exception as error:     # noqa: BLE001 (reported below)
+            errors.append(error)
+            barrier.abort()
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors and not any(thread.is_alive() for thread in threads)
+    for seed, (history, state) in zip((1, 2), sequential):
+        assert results[seed][0] == history
+        assert_same_state_dict(results[seed][1], state)
