@@ -1,4 +1,6 @@
 """nn.train: history, best-on-validation restore, reproducibility, checkpoint + resume, evaluate."""
+import os
+
 import numpy as np
 import pytest
 
@@ -370,3 +372,73 @@ def test_two_threads_training_seeded_models_each_get_the_sequential_result(blobs
     for seed, (history, state) in zip((1, 2), sequential):
         assert results[seed][0] == history
         assert_same_state_dict(results[seed][1], state)
+
+
+# ------------------------------------------------------------ kill -9 mid-training
+
+_TRAINING = r"""
+import sys, time
+import numpy as np
+import nn
+from nn.models import FullyConnectedNet
+from nn.train import fit
+
+def blobs():
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((3, 20)) * 2
+    y = rng.integers(0, 3, 300)
+    X = (centers[y] + rng.standard_normal((300, 20))).astype(np.float32)
+    return X[:240], y[:240], X[240:], y[240:]
+
+def run(out, resume=False, model_seed=0):
+    nn.manual_seed(model_seed)
+    model = FullyConnectedNet([16, 16], 20, 3, dropout=0.2, normalization="batchnorm",
+                              reg=1e-3, weight_scale=1e-1)
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
+    scheduler = nn.optim.ExponentialLR(optimizer, gamma=0.5)
+    history = fit(model, optimizer, *blobs(), epochs=4, batch_size=32, lr_scheduler=scheduler,
+                  seed=7, quiet=True, checkpoint_dir=out, resume=resume, config={"run": "kill"})
+    return model, history
+
+if __name__ == "__main__":             # the run that is killed in its third checkpoint's save
+    import nn.train as train
+    real_save = train.save_checkpoint
+    def save_checkpoint(path, model, optimizer, lr_scheduler, history, epoch, best_state, record=None):
+        if epoch == 3:
+            def stall(member, array, allow_pickle):
+                print("saving epoch 3", flush=True)
+                time.sleep(60)
+            np.lib.format.write_array = stall
+        return real_save(path, model, optimizer, lr_scheduler, history, epoch, best_state, record)
+    train.save_checkpoint = save_checkpoint
+    run(sys.argv[1])
+"""
+
+
+def test_kill_9_during_training_then_resume_equals_an_uninterrupted_run(tmp_path):
+    import select
+    import signal
+    import subprocess
+    import sys
+    namespace = {"__name__": "training"}
+    exec(compile(_TRAINING, "training", "exec"), namespace)
+    straight, straight_history = namespace["run"](tmp_path / "straight")
+
+    out = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-c", _TRAINING, str(out)], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 120)
+        assert ready and process.stdout.readline() == "saving epoch 3\n"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(30)
+        process.stdout.close()
+    assert int(nn.load(out / CHECKPOINT_NAME)["epoch"]) == 2       # the last complete save
+    assert any(".nn-save-" in name for name in os.listdir(out))     # the killed save's temp
+
+    resumed, history = namespace["run"](out, resume=True, model_seed=99)
+    assert_same_state(straight, resumed)
+    assert without_time(history) == without_time(straight_history)
+    assert sorted(os.listdir(out)) == [CHECKPOINT_NAME, MODEL_NAME]  # the temp was cleaned up
