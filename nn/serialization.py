@@ -24,7 +24,6 @@ make it allocate more memory than the file's own size; anything else is a ValueE
 naming the file and what is wrong.
 """
 import errno
-import fcntl
 import math
 import os
 import secrets
@@ -33,9 +32,14 @@ import zipfile
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:     # no flock (Windows): temp files are not locked, nor cleaned up
+    fcntl = None
+
 from .module import _raw
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "write_atomic", "remove_stale_temp_files"]
 
 SEPARATOR = "/"
 _NESTED_KEY = "__nested__"
@@ -89,26 +93,46 @@ def save(obj, path):
     temporary file, and keeps the errno of the cause.
     """
     arrays = _flatten(obj)
+
+    def write(f):
+        # np.savez's keyword interface can't take keys such as "file"; write the members directly.
+        with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for key, array in arrays.items():
+                with archive.open(key + _MEMBER_SUFFIX, "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, array, allow_pickle=False)
+
+    _write_atomically(path, write, "nn.save")
+
+
+def write_atomic(path, data):
+    """Write ``data`` (bytes, or str as UTF-8) to ``path`` the way `save` writes a checkpoint:
+    a locked, recognisable temp file beside it, fsync, os.replace; existing permissions
+    kept, stale temp files of crashed writers removed, errors naming ``path``. For the
+    other files of a run (metrics.json, pictures)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"write_atomic: data must be bytes or str, got {type(data).__name__}")
+    _write_atomically(path, lambda f: f.write(data), "write_atomic")
+
+
+def _write_atomically(path, write, caller):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(errno.ENOENT, f"nn.save: cannot write {path!r}: the folder {folder!r} "
+        raise FileNotFoundError(errno.ENOENT, f"{caller}: cannot write {path!r}: the folder {folder!r} "
                                 "does not exist (create it first, e.g. os.makedirs)")
     try:
         remove_stale_temp_files(folder)
         fd, tmp = _create_temp(folder, os.path.basename(path))
     except OSError as error:
-        raise _write_error(path, error) from error
+        raise _write_error(caller, path, error) from error
     try:
         with os.fdopen(fd, "wb") as f:     # owns fd from here, so it is closed on any error
             mode = _existing_mode(path)
             if mode is not None:           # keep a checkpoint's permissions (0600 stays 0600)
                 os.fchmod(fd, mode)
-            # np.savez's keyword interface can't take keys such as "file"; write the members directly.
-            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-                for key, array in arrays.items():
-                    with archive.open(key + _MEMBER_SUFFIX, "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, array, allow_pickle=False)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
             os.replace(tmp, path)          # while still locked: no cleaner can take tmp first
@@ -117,7 +141,7 @@ def save(obj, path):
         if os.path.lexists(tmp):
             os.unlink(tmp)
         if isinstance(error, OSError):
-            raise _write_error(path, error) from error
+            raise _write_error(caller, path, error) from error
         raise
 
 
@@ -130,6 +154,8 @@ def remove_stale_temp_files(folder):
     through a symlink.
     """
     removed = []
+    if fcntl is None:
+        return removed
     for name in os.listdir(folder):
         if _TEMP_INFIX not in name or not name.endswith(_TEMP_SUFFIX):
             continue
@@ -160,7 +186,8 @@ def remove_stale_temp_files(folder):
 def _create_temp(folder, basename):
     """A new, locked temp file beside the target: (fd, path). Like mkstemp (O_EXCL, so
     never an existing name or a symlink), but with mode 0666 & ~umask from the kernel."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = (os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0))
     for _ in range(100):
         tmp = os.path.join(folder, f"{basename}{_TEMP_INFIX}{secrets.token_hex(4)}{_TEMP_SUFFIX}")
         try:
@@ -168,7 +195,8 @@ def _create_temp(folder, basename):
         except FileExistsError:
             continue
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
             # a concurrent cleaner may have removed it before we locked it: then try again
             same = os.lstat(tmp).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
@@ -215,12 +243,12 @@ _CAUSES = {
 }
 
 
-def _write_error(path, error):
+def _write_error(caller, path, error):
     """The OSError to show: the user's path and the cause, with the original errno."""
-    if str(error).startswith("nn.save:"):
+    if str(error).startswith(f"{caller}:") or f"] {caller}:" in str(error):
         return error
     cause = _CAUSES.get(error.errno) or error.strerror or str(error)
-    message = f"nn.save: cannot write {path!r}: {cause}; the previous file, if any, is unchanged"
+    message = f"{caller}: cannot write {path!r}: {cause}; the previous file, if any, is unchanged"
     # OSError(errno, message) picks the subclass (PermissionError, ...) from the errno
     return OSError(error.errno, message) if error.errno is not None else type(error)(message)
 
@@ -282,6 +310,9 @@ def _member_key(info):
     if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
         raise _CheckpointFormatError(f"the member {name!r} is compressed or encrypted "
                                      "(nn.save stores members uncompressed)")
+    if info.file_size != info.compress_size:
+        raise _CheckpointFormatError(f"the member {name!r} declares {info.file_size} bytes "
+                                     f"but stores {info.compress_size}")
     return name[:-len(_MEMBER_SUFFIX)]
 
 

@@ -376,3 +376,35 @@ def test_load_keeps_fortran_order_and_gives_writable_arrays(tmp_path):
     loaded = nn.load(path)["w"]
     np.testing.assert_array_equal(loaded, array)
     loaded += 1                                               # writable, owns its memory
+
+
+def test_write_atomic_writes_text_like_save_writes_checkpoints(tmp_path):
+    path = tmp_path / "metrics.json"
+    stale = tmp_path / "metrics.json.nn-save-00000000.tmp"
+    stale.write_text("left by a crash")
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    path.symlink_to(victim)                       # a planted link is replaced, not followed
+    serialization.write_atomic(path, '{"loss": 1.5}')
+    assert not path.is_symlink() and path.read_text() == '{"loss": 1.5}'
+    assert victim.read_text() == "keep me" and not stale.exists()
+    path.chmod(0o600)
+    serialization.write_atomic(path, b"{}")
+    assert path.read_bytes() == b"{}" and stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(FileNotFoundError, match=r"write_atomic: cannot write .*missing"):
+        serialization.write_atomic(tmp_path / "missing" / "x.json", "{}")
+    with pytest.raises(TypeError, match="bytes or str"):
+        serialization.write_atomic(path, {"a": 1})
+
+
+def test_load_refuses_a_stored_member_whose_sizes_disagree(tmp_path):
+    path = tmp_path / "sizes.npz"
+    nn.save({"w": np.zeros(4)}, path)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.infolist()[0]
+    raw = bytearray(path.read_bytes())
+    central = raw.rindex(b"PK\x01\x02")            # zipfile trusts the central directory's sizes
+    raw[central + 24:central + 28] = (info.file_size + 1000).to_bytes(4, "little")
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"sizes\.npz.*declares \d+ bytes but stores"):
+        nn.load(path)
