@@ -242,7 +242,7 @@ def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, s
     """One pass over the training set in train mode; returns the per-iteration losses and the
     number of non-finite ones (raises _Diverged at the first when ``stop_at_nonfinite``)."""
     if seed is not None:
-        nn.manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
+        nn.init._seed_thread(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
     # drop a last batch of one sample: batch norm can't train on it (see fit)
     drop_last = len(X) > batch_size and len(X) % batch_size == 1
     loader = DataLoader(X, y, batch_size, shuffle=True, drop_last=drop_last,

@@ -680,6 +680,23 @@ def test_dataloader_batches_are_copies_not_views_of_the_dataset(Tensor, shuffle)
     assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
 
 
+def test_unseeded_shuffle_follows_nn_manual_seed_and_generator_is_accepted(Tensor):
+    import nn
+    X, y = arrays()
+    nn.manual_seed(4)
+    first = epoch(data.DataLoader(X, y, batch_size=3, shuffle=True))
+    nn.manual_seed(4)
+    again = epoch(data.DataLoader(X, y, batch_size=3, shuffle=True))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again))
+    explicit = epoch(data.DataLoader(X, y, batch_size=10, shuffle=True,
+                                     generator=np.random.default_rng(2)))
+    assert np.array_equal(explicit[0][1], y[np.random.default_rng(2).permutation(10)])
+    with pytest.raises(ValueError, match="seed or generator, not both"):
+        data.DataLoader(X, y, 2, seed=1, generator=np.random.default_rng(1))
+    with pytest.raises(TypeError, match="generator must be a numpy.random.Generator"):
+        data.DataLoader(X, y, 2, generator=1)
+
+
 def test_subtract_mean_image_centres_all_sets_with_training_mean():
     rng = np.random.default_rng(0)
     X_train, X_test = rng.random((20, 3, 4, 4), np.float32), rng.random((5, 3, 4, 4), np.float32)

@@ -122,3 +122,14 @@ def test_each_seeding_thread_has_its_own_stream_and_others_share_the_last_seed()
     thread.start()
     thread.join(60)
     np.testing.assert_array_equal(init.normal_(Tensor(np.zeros(5))).data, expected)
+
+
+def test_init_functions_draw_from_an_explicit_generator():
+    nn.manual_seed(0)
+    untouched = init.default_generator().bit_generator.state
+    w = init.kaiming_uniform_(Tensor(np.zeros((3, 4))), generator=np.random.default_rng(7))
+    bound = init.calculate_gain("leaky_relu", 0) * math.sqrt(3 / 4)
+    np.testing.assert_array_equal(w.data, np.random.default_rng(7).uniform(-bound, bound, (3, 4)))
+    assert init.default_generator().bit_generator.state == untouched
+    with pytest.raises(TypeError, match="normal_: generator must be a numpy.random.Generator"):
+        init.normal_(Tensor(np.zeros(2)), generator=7)

@@ -442,3 +442,21 @@ def test_kill_9_during_training_then_resume_equals_an_uninterrupted_run(tmp_path
     assert_same_state(straight, resumed)
     assert without_time(history) == without_time(straight_history)
     assert sorted(os.listdir(out)) == [CHECKPOINT_NAME, MODEL_NAME]  # the temp was cleaned up
+
+
+def test_fits_reseeding_leaves_the_default_of_other_threads_alone(blobs):
+    import threading
+    model = SoftmaxClassifier(20, 3)                    # no dropout: fit draws only by seed
+    nn.manual_seed(5)
+    drawn = {}
+
+    def train():
+        fit(model, nn.optim.SGD(model.parameters(), lr=0.1), *blobs, epochs=1, seed=1, quiet=True)
+
+    def draw():                                         # a thread that never seeded
+        drawn["values"] = nn.init.default_generator().random(3)
+    for target in (train, draw):
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(60)
+    np.testing.assert_array_equal(drawn["values"], np.random.default_rng(5).random(3))
