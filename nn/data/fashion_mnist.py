@@ -8,7 +8,6 @@ subfolder.
 """
 
 import errno
-import fcntl
 import hashlib
 import http.client
 import os
@@ -21,6 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from .idx import read_idx
+
+try:
+    import fcntl
+except ImportError:     # no flock (Windows): concurrent downloads are not kept apart
+    fcntl = None
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -142,10 +146,12 @@ def download_fashion_mnist(dest=None, base_url=None, timeout=DOWNLOAD_TIMEOUT,
 def _download_checked(url, path, expected_md5, timeout, retries):
     part = path.with_name(path.name + _PART_SUFFIX)
     # never through a planted symlink; the lock keeps two downloads off one partial file
-    fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+    fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_CLOEXEC", 0), 0o666)
     with os.fdopen(fd, "r+b") as out:
         try:
-            fcntl.flock(out, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(out, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OSError(errno.EBUSY, f"{part} is being downloaded by another process") from None
         finished = False

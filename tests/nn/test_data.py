@@ -412,6 +412,17 @@ def test_a_later_download_resumes_what_an_earlier_one_kept(http_mirror, isolated
     assert sorted(os.listdir(dest)) == sorted(FASHION_NAMES)
 
 
+def test_download_never_writes_through_a_planted_part_symlink(http_mirror, isolated):
+    dest = isolated / "dest"
+    dest.mkdir()
+    victim = isolated / "victim"
+    victim.write_bytes(b"keep me")
+    (dest / "train-images-idx3-ubyte.gz.part").symlink_to(victim)
+    with pytest.raises(OSError, match="train-images-idx3-ubyte.gz.part"):
+        data.download_fashion_mnist(dest, base_url=http_mirror.url, timeout=5, retries=0)
+    assert victim.read_bytes() == b"keep me"
+
+
 def mirror_labels(isolated):
     return data.read_idx(isolated / "mirror" / "train-labels-idx1-ubyte.gz").astype(np.int64)
 
@@ -467,6 +478,31 @@ def test_cifar_batch_loads_under_every_pickle_protocol(tmp_path, protocol):
     batch = cifar_batch(4)
     X, y = data.load_cifar10_batch(write_batch(tmp_path / "b", batch, protocol))
     assert np.array_equal((X * 255).round().astype(np.uint8).reshape(4, -1), batch[b"data"])
+
+
+def python2_batch(images, labels):
+    """The opcodes Python 2's cPickle (protocol 2) wrote for the real CIFAR-10 batches:
+    byte strings (SHORT_BINSTRING, BINSTRING) and NumPy 1's module names."""
+    def string(text):
+        return b"U" + bytes([len(text)]) + text
+    raw = images.tobytes()
+    array = (b"cnumpy.core.multiarray\n_reconstruct\nq\x01cnumpy\nndarray\nq\x02K\x00\x85U\x01b"
+             b"\x87Rq\x03(K\x01K" + bytes([len(images)]) + b"M\x00\x0c\x86cnumpy\ndtype\nq\x04"
+             + string(b"u1") + b"K\x00K\x01\x87Rq\x05(K\x03" + string(b"|")
+             + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89T" + struct.pack("<I", len(raw))
+             + raw + b"tb")
+    label_ops = b"]q\x06(" + b"".join(b"K" + bytes([label]) for label in labels) + b"e"
+    return (b"\x80\x02}q\x00(" + string(b"batch_label") + string(b"training batch 1 of 5")
+            + string(b"data") + array + string(b"labels") + label_ops + b"u.")
+
+
+def test_a_python2_batch_as_the_real_files_are_pickled_loads(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (3, 3072), dtype=np.uint8)
+    path = tmp_path / "data_batch_1"
+    path.write_bytes(python2_batch(images, [3, 7, 9]))
+    X, y = data.load_cifar10_batch(path)
+    assert np.array_equal((X * 255).round().astype(np.uint8).reshape(3, -1), images)
+    assert y.tolist() == [3, 7, 9]
 
 
 class Exploit:
