@@ -311,6 +311,30 @@ def checkpoint_record(model, optimizer=None, config=None):
     return record
 
 
+def _difference(key, saved, current):
+    """One mismatch in words; for JSON settings only the entries that differ."""
+    try:
+        saved_value, current_value = json.loads(saved), json.loads(current)
+    except ValueError:
+        saved_value = current_value = None
+    pairs = []
+    if isinstance(saved_value, dict) and isinstance(current_value, dict):
+        pairs = [("", saved_value, current_value)]
+    elif (isinstance(saved_value, list) and isinstance(current_value, list)
+          and len(saved_value) == len(current_value)
+          and all(isinstance(group, dict) for group in saved_value + current_value)):
+        pairs = [(f"group {g} " if len(saved_value) > 1 else "", a, b)
+                 for g, (a, b) in enumerate(zip(saved_value, current_value))]
+    if pairs:
+        changed = [f"{prefix}{name}: the checkpoint has {a.get(name, '(unset)')!r}, this run has "
+                   f"{b.get(name, '(unset)')!r}"
+                   for prefix, a, b in pairs for name in sorted(set(a) | set(b))
+                   if a.get(name, "(unset)") != b.get(name, "(unset)")]
+        if changed:
+            return f"{key} ({'; '.join(changed)})"
+    return f"{key}: the checkpoint has {saved}, this run has {current}"
+
+
 def _qualified_name(obj):
     return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
@@ -348,8 +372,8 @@ def load_checkpoint(path, model, optimizer=None, lr_scheduler=None, record=None)
                               corrupt=True) from error
     if record is None:
         record = checkpoint_record(model, optimizer)
-    differences = [f"{key}: the checkpoint has {saved_record[key]}, this run has {record[key]}"
-                   for key in sorted(record) if key in saved_record and saved_record[key] != record[key]]
+    differences = [_difference(key, saved_record[key], record[key]) for key in sorted(record)
+                   if key in saved_record and saved_record[key] != record[key]]
     if differences:
         raise CheckpointError(f"{path} was written for a different model, optimizer or "
                               f"configuration: {'; '.join(differences)}", corrupt=False)

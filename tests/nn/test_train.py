@@ -305,12 +305,15 @@ def test_resume_refuses_another_model_class_with_the_same_parameters(blobs, tmp_
 
 
 @pytest.mark.parametrize("second, message", [
-    (dict(momentum=0.5, config={"lr": 0.1}), r"optimizer_settings: .*\"momentum\": 0\.9.*"
-                                             r"\"momentum\": 0\.5"),
-    (dict(momentum=0.9, config={"lr": 0.2}), r"config: the checkpoint has \{\"lr\": 0\.1\}, "
-                                             r"this run has \{\"lr\": 0\.2\}"),
-    (dict(momentum=0.9, config={"lr": 0.1}, lr=0.2), r"optimizer_settings: .*\"initial_lr\": 0\.1"),
-], ids=["momentum", "config", "initial-lr"])
+    (dict(momentum=0.5, config={"lr": 0.1}), r"optimizer_settings \(momentum: the checkpoint "
+                                             r"has 0\.9, this run has 0\.5\)$"),
+    (dict(momentum=0.9, config={"lr": 0.2}), r"config \(lr: the checkpoint has 0\.1, this "
+                                             r"run has 0\.2\)$"),
+    (dict(momentum=0.9, config={"lr": 0.1}, lr=0.2), r"optimizer_settings \(initial_lr: the "
+                                                     r"checkpoint has 0\.1, this run has 0\.2\)$"),
+    (dict(momentum=0.9, config=None), r"config: the checkpoint has \{\"lr\": 0\.1\}, this run "
+                                      r"has null$"),
+], ids=["momentum", "config", "initial-lr", "no-config"])
 def test_resume_refuses_changed_settings(blobs, tmp_path, second, message):
     from nn.train import CheckpointError
 
