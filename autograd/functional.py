@@ -45,7 +45,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """
     with enable_grad():
         inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
+        inputs = _prepare(inputs, create_graph, need_graph=True, fn="vjp")
         outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "vjp")
         _check_outputs_differentiable(outputs, strict, "vjp")
         if v is None:
@@ -69,7 +69,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """
     with enable_grad():
         inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
+        inputs = _prepare(inputs, create_graph, need_graph=True, fn="jvp")
         v = _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, "jvp")
         outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "jvp")
         _check_outputs_differentiable(outputs, strict, "jvp")
@@ -110,7 +110,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                            + "; set strict=False")
     with enable_grad():
         inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
+        inputs = _prepare(inputs, create_graph, need_graph=True, fn="jacobian")
         outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "jacobian")
         _check_outputs_differentiable(outputs, strict, "jacobian")
         if strategy == "forward-mode":
@@ -128,6 +128,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     the Jacobian of the gradient (`outer_jacobian_strategy` picks how, see `jacobian`).
     """
     inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
+    _check_floating(inputs, "hessian")
     if outer_jacobian_strategy not in _STRATEGIES:
         raise ValueError("hessian: outer_jacobian_strategy must be 'reverse-mode' or 'forward-mode', "
                          f"got {outer_jacobian_strategy!r}")
@@ -160,7 +161,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """
     with enable_grad():
         inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
+        inputs = _prepare(inputs, create_graph, need_graph=True, fn="vhp")
         v = _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, "vhp")
         outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "vhp")
         _check_outputs_differentiable(outputs, strict, "vhp")
@@ -182,7 +183,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """
     with enable_grad():
         inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
+        inputs = _prepare(inputs, create_graph, need_graph=True, fn="hvp")
         v = _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, "hvp")
         outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "hvp")
         _check_outputs_differentiable(outputs, strict, "hvp")
@@ -280,7 +281,7 @@ def _hint(value):
     return ""
 
 
-def _prepare(tensors, create_graph, need_graph):
+def _prepare(tensors, create_graph, need_graph, fn=None):
     """New Tensor objects to differentiate at, so that func's arguments are told apart from
     the same tensors captured by func. With create_graph a tensor that requires grad stays
     connected to its graph (an identity view), so results can be differentiated back to it;
@@ -292,12 +293,17 @@ def _prepare(tensors, create_graph, need_graph):
         else:
             t = t.detach()
             if need_graph:
-                if t.dtype.kind != "f":
-                    raise TypeError(f"can only differentiate with respect to floating-point tensors; got an input "
-                                    f"of dtype {t.dtype}")
+                _check_floating(tensors, fn)
                 t.requires_grad_(True)
             prepared.append(t)
     return tuple(prepared)
+
+
+def _check_floating(inputs, fn):
+    for i, t in enumerate(inputs):
+        if t.dtype.kind != "f":
+            where = f"inputs[{i}]" if len(inputs) > 1 else "inputs"
+            raise TypeError(f"{fn}: {where} has dtype {t.dtype}; only floating-point tensors can be differentiated")
 
 
 def _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, fn):

@@ -324,6 +324,15 @@ def test_bad_arguments_raise_as_torch_does(call, words):
         assert word in str(error.value), f"{word!r} not in {error.value}"
 
 
+@pytest.mark.parametrize("name", ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"])
+def test_integer_inputs_are_a_type_error_naming_them(name):
+    # torch raises RuntimeError; dyngrad's requires_grad on a non-float tensor is a TypeError everywhere.
+    x = Tensor(np.arange(3))
+    args = (_sum, (Tensor(A), x)) if name in ("jacobian", "hessian") else (_sum, (Tensor(A), x), (Tensor(A), x))
+    with pytest.raises(TypeError, match=rf"{name}: inputs\[1\] has dtype int64"):
+        getattr(AF, name)(*args)
+
+
 def test_unknown_strategy_is_a_value_error():
     # torch raises AssertionError here; a bad argument value is a ValueError in dyngrad.
     with pytest.raises(ValueError, match="strategy"):
