@@ -121,7 +121,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     return blocks if outputs_is_tuple else blocks[0]
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
+def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
+            outer_jacobian_strategy="reverse-mode"):
     """The Hessian of a one-element func at `inputs`: entry [i][j] has shape inputs[i].shape + inputs[j].shape.
 
     A single Tensor input gives a Tensor; a tuple gives a tuple of tuples. Computed as

@@ -207,6 +207,16 @@ def test_inputs_grad_and_graph_are_left_alone():
     np.testing.assert_allclose(product.data, 2 * A)
 
 
+@pytest.mark.parametrize("name", ["vjp", "jvp", "hvp", "vhp"])
+def test_create_graph_on_inputs_that_do_not_require_grad(name):
+    """The results still carry a graph (to internal leaves), as torch's do."""
+    func, inputs, v = SCALAR["two"]
+    v_out = np.float64(1.5) if name == "vjp" else v
+    results = [getattr(module(lib), name)(func, make(lib, inputs), make(lib, v_out), create_graph=True)
+               for lib in (OURS, TORCH)]
+    assert_same(*results)
+
+
 def test_works_under_no_grad():
     func, inputs, v, _ = VECTOR["two_to_two"]
     with ag.no_grad():

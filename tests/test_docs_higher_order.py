@@ -31,4 +31,5 @@ def test_every_block_runs_and_prints_what_the_page_shows(tmp_path, monkeypatch):
             exec(compile(source, f"{PAGE.name} block {number}", "exec"), namespace)
         if shown:
             got = [line.rstrip() for line in printed.getvalue().splitlines()]
-            assert got == [line.rstrip() for line in shown.splitlines()], f"block {number} printed:\n{printed.getvalue()}"
+            expected = [line.rstrip() for line in shown.splitlines()]
+            assert got == expected, f"block {number} printed:\n{printed.getvalue()}"

@@ -470,7 +470,8 @@ def test_gradient_penalty_step_matches_torch(optimizer):
         t_opt = torch.optim.Adam(theirs.parameters(), lr=0.01)
     for step in range(2):  # the second step sees the momentum / moment estimates
         loss = gradient_penalty_loss(ag.grad, ours, Tensor(real), Tensor(fake), Tensor(alpha))
-        t_loss = gradient_penalty_loss(torch.autograd.grad, theirs, torch.tensor(real), torch.tensor(fake), torch.tensor(alpha))
+        t_loss = gradient_penalty_loss(torch.autograd.grad, theirs, torch.tensor(real), torch.tensor(fake),
+                                       torch.tensor(alpha))
         opt.zero_grad()
         loss.backward()
         t_opt.zero_grad()
