@@ -22,8 +22,12 @@ import autograd as ag
 import nn
 from autograd import Tensor
 
-torch = pytest.importorskip("torch", reason="PyTorch not installed: parity tests need it (make torch)")
-import torch.nn.functional as TF  # noqa: E402
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:  # the parity tests skip; the dyngrad-only ones still run
+    torch = TF = None
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed: parity tests need it (make torch)")
 
 SEEDS = range(40)
 
@@ -31,6 +35,9 @@ SEEDS = range(40)
 @pytest.fixture(autouse=True, scope="module")
 def one_torch_thread():
     """Tiny tensors: torch's thread pool only waits on a busy machine (30x slower on 2 shared cores)."""
+    if torch is None:
+        yield
+        return
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -400,6 +407,7 @@ def hessian_vector_product(L, seed):
     return loss, leaves, grads, L.grad(dot, leaves)
 
 
+@needs_torch
 @pytest.mark.parametrize("seed", SEEDS)
 def test_hessian_vector_product_matches_torch(seed):
     loss, leaves, grads, hvp = hessian_vector_product(Ours(), seed)
@@ -455,6 +463,7 @@ def gradient_penalty_loss(grad, model, real, fake, alpha, lam=10.0):
     return model(fake).mean() - model(real).mean() + lam * penalty
 
 
+@needs_torch
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_gradient_penalty_step_matches_torch(optimizer):
     rng = np.random.default_rng(7)
