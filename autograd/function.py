@@ -32,6 +32,9 @@ from .tensor import Tensor
 # renderer group the nodes a module created.
 graph_clock = itertools.count()
 
+# Called as hook(node, output) for each node recorded; viz.record, anomaly mode and module boxes use it
+record_hooks = []
+
 
 class Function:
     """Base class of every op; an instance is one node of the computational graph.
@@ -131,6 +134,8 @@ class Function:
                              + ((out._version, out._version.value),)) if ctx._saved else ()
             out.requires_grad = True
             out._node = ctx
+            for hook in record_hooks:
+                hook(ctx, out)
         return out
 
     def check_versions(self):

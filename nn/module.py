@@ -12,7 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor, no_grad
-from autograd.function import graph_clock
+from autograd.viz import enter_scope, exit_scope
 
 
 class Parameter(Tensor):
@@ -50,17 +50,17 @@ class Module:
         d["_non_persistent_buffers"] = set()
         d["_modules"] = {}
         d["training"] = True
-        d["_call_range"] = None
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); subclasses of Module define it")
 
     def __call__(self, *args, **kwargs):
-        # graph_clock numbers graph nodes; the range lets the renderer group this call's nodes.
-        start = next(graph_clock)
-        out = self.forward(*args, **kwargs)
-        self.__dict__["_call_range"] = (start, next(graph_clock))
-        return out
+        # Nodes made by forward remember this call (autograd.viz draws one box per call).
+        enter_scope(self)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            exit_scope()
 
     # ----- registration -------------------------------------------------------------
     def _registry(self, kind):
