@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
-	$(PY) -m examples.train --model convnet --epochs 3 --train-size 20000 --out runs/demo
+	$(VENV)/bin/dyngrad train --model convnet --epochs 3 --train-size 20000 --out runs/demo
 
 # The peers (MyGrad, HIPS autograd) get their own venv: HIPS autograd's import name is
 # `autograd`, like ours. `make bench` adds their columns once `make bench-peers` has run.

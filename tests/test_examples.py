@@ -1,4 +1,5 @@
-"""examples.train: a tiny run writes a complete run folder; bad input gets a clear message."""
+"""`dyngrad train` (dyngrad/train.py): a tiny run writes a complete run folder; bad input gets a
+clear message; the console command works from any folder."""
 import json
 import os
 import pickle
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from examples import train
+from dyngrad import train
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--train-size", "200", "--val-size", "100", "--epochs", "1", "--quiet"]
@@ -242,7 +243,8 @@ def test_missing_cifar10_folder(tmp_path, capsys):
 def test_command_line_error_has_no_traceback(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "examples.train", "--data-dir", str(tmp_path), *TINY],
+        [sys.executable, "-m", "examples.train", "--data-dir", str(tmp_path), *TINY,
+         "--out", str(tmp_path / "run")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -276,3 +278,55 @@ def test_resume_from_a_corrupt_checkpoint_says_it_is_corrupt(tmp_path, capsys):
                            capsys)
     assert code == 2
     assert "corrupt" in err and "different model" not in err and "allow_pickle" not in err
+
+
+DYNGRAD = Path(sys.executable).with_name("dyngrad")     # the console script pip installed
+
+
+def run_command(args, cwd, timeout=300):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DYNGRAD_DATA")}
+    return subprocess.run([str(DYNGRAD), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_console_command_trains_from_a_folder_outside_the_repo(tmp_path):
+    assert DYNGRAD.is_file(), "the dyngrad console script is installed by `pip install -e .`"
+    result = run_command(["train", "--model", "softmax", "--train-size", "200", "--val-size",
+                          "100", "--epochs", "1"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()       # a fresh folder, named by model and time
+    assert run_dir.name.startswith("softmax-") and (run_dir / "metrics.json").is_file()
+    assert "test accuracy" in result.stdout
+    # not a terminal: one line per epoch, no progress bar redrawn hundreds of times
+    assert "epoch 1/1: loss" in result.stdout and "batch/s" not in result.stderr
+
+
+def test_bare_calls_print_usage_and_start_nothing(tmp_path):
+    top = run_command([], cwd=tmp_path)
+    assert top.returncode == 0 and "usage: dyngrad <command>" in top.stdout and "train" in top.stdout
+    bare = run_command(["train"], cwd=tmp_path)
+    assert bare.returncode == 0 and "usage: dyngrad train" in bare.stdout
+    assert not (tmp_path / "runs").exists()
+    unknown = run_command(["trian"], cwd=tmp_path)
+    assert unknown.returncode == 2 and "unknown command 'trian'" in unknown.stderr
+
+
+def test_help_shows_every_default(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for default in ("(default: convnet)", "(default: fashion-mnist)", "(default: adam)",
+                    "(default: 0)", "EPOCHS default per model: softmax 10, svm 10, two_layer 10, "
+                    "fc 20, convnet 6", "fc 512,512,512", "convnet 0.002", "(default 0.2)",
+                    "(default 32)", "(default 7)", "runs/<model>-<date>-<time>"):
+        assert default in text, default
+    help_of = train._Help("dyngrad train")._get_help_string
+    for action in train.build_parser()._actions:
+        if action.option_strings and action.dest != "help":
+            assert "default" in help_of(action), action.dest
+
+
+def test_resume_needs_an_explicit_run_folder(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--model", "softmax", "--resume"])
+    assert "--resume needs --out" in capsys.readouterr().err

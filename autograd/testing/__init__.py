@@ -11,8 +11,9 @@ Needs `hypothesis` (the `test` extra).
 """
 from .assertions import assert_gradients_match
 from .parity import assert_matches_torch
+from .profiles import PROFILES, load_profile, register_profiles
 from .strategies import (broadcastable_shapes, conv2d_params, distinct_values, pool2d_params, shapes,
                          tensors)
 
 __all__ = ["assert_gradients_match", "assert_matches_torch", "broadcastable_shapes", "conv2d_params", "distinct_values",
-           "pool2d_params", "shapes", "tensors"]
+           "load_profile", "pool2d_params", "PROFILES", "register_profiles", "shapes", "tensors"]
