@@ -222,6 +222,9 @@ def run(args):
 
     nn.manual_seed(args.seed)
     model = build_model(args, data["X_train"].shape[1:])
+    # Seeded, so a resumed run rebuilds the same initial weights: what the filters moved from.
+    first = _first_layer(model)
+    initial = None if first is None else first.weight.data.copy()
     optimizer = build_optimizer(args, model)
     scheduler = nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay)
     say(f"model: {type(model).__name__}, {count_parameters(model):,} parameters; "
@@ -257,7 +260,12 @@ def run(args):
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
                     "cpus": os.cpu_count()},
     }
-    pictures = write_pictures(args.out, model, history, data, data["class_names"], say)
+    if initial is not None:
+        metrics["first_layer_change"] = weight_change(initial, _first_layer(model).weight.data)
+        say("first layer: correlation with its initialisation {correlation:.2f}, relative "
+            "change {relative_change:.2f}".format(**metrics["first_layer_change"]))
+    pictures = write_pictures(args.out, model, history, data, data["class_names"], say,
+                              metrics.get("first_layer_change"))
     metrics["total_time_s"] = time.perf_counter() - started
     metrics["files"] = sorted(["metrics.json", "checkpoint.npz", "model.npz", *pictures])
     _write_json(args.out / "metrics.json", metrics)
@@ -383,7 +391,17 @@ def count_parameters(model):
 
 # ---------------------------------------------------------------------------- pictures
 
-def write_pictures(out, model, history, data, class_names, say):
+def weight_change(initial, final):
+    """How far training moved a weight array: the correlation of the final weights with the
+    initial ones (1: still the initialisation) and ||final - initial|| / ||initial||."""
+    a = np.asarray(initial, dtype=np.float64).ravel()
+    b = np.asarray(final, dtype=np.float64).ravel()
+    correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else float("nan")
+    relative = float(np.linalg.norm(b - a) / max(np.linalg.norm(a), 1e-12))
+    return {"correlation": correlation, "relative_change": relative}
+
+
+def write_pictures(out, model, history, data, class_names, say, change=None):
     """Write the run's pictures (nn.plots, autograd.viz); return their file names.
 
     The graph needs graphviz's `dot`; without it the run still succeeds and says why
@@ -398,16 +416,27 @@ def write_pictures(out, model, history, data, class_names, say):
     written = ["curves.png"]
 
     first = _first_layer(model)
+    epochs = len(history["val_acc"])
+    moved = "" if change is None else (f"; correlation with the initial weights "
+                                       f"{change['correlation']:.2f}")
+    after = f"after {epochs} epoch{'s' * (epochs != 1)}{moved}"
     if first is not None and first.weight.ndim == 4:
-        plots.plot_conv_filters(first.weight, path=out / "filters.png")
+        f, c, kh, kw = first.weight.shape
+        plots.plot_conv_filters(first.weight, path=out / "filters.png", title=(
+            f"{f} first-layer filters, {kh}\u00d7{kw}, {c} channel(s)\n{after}"))
     elif first is not None and isinstance(model, (models.SoftmaxClassifier, models.LinearSVM)):
         # a linear classifier: each row is a class template (CS231n)
         plots.plot_weight_templates(first.weight, image_shape, class_names=short,
-                                    path=out / "filters.png")
+                                    path=out / "filters.png",
+                                    title=f"class templates (the weights of each class), {after}",
+                                    figsize=(10, 2.9))
     elif first is not None:
-        # a hidden layer: its first 64 units as images
-        units = first.weight.data[:64].reshape(-1, *image_shape)
-        plots.plot_conv_filters(units, path=out / "filters.png")
+        # a hidden layer: each unit's input weights are an image-sized template, not a filter
+        units = first.weight.data[:64]
+        size = "\u00d7".join(map(str, image_shape[1:] if image_shape[0] == 1 else image_shape))
+        plots.plot_conv_filters(units.reshape(-1, *image_shape), path=out / "filters.png",
+                                title=(f"input weights of {len(units)} of {first.weight.shape[0]} "
+                                       f"first-layer units, as {size} images\n{after}"))
     if first is not None:
         written.append("filters.png")
 
@@ -423,7 +452,8 @@ def write_pictures(out, model, history, data, class_names, say):
 
 
 def _write_graph(out, model, data, say):
-    """Draw one training step on two images (graph.dot, and graph.svg when `dot` exists).
+    """Draw one training step on two images (graph.dot; graph.svg and graph.png when `dot`
+    exists), one box per layer call, labelled with the batch it was drawn on.
 
     Parameters are named and layers grouped; the step's side effects (batch-norm
     statistics, gradients) are undone afterwards. Returns the file names written.
@@ -435,14 +465,18 @@ def _write_graph(out, model, data, say):
     model.train()
     loss = model.loss(model(Tensor(data["X_train"][:2])), data["y_train"][:2])
     loss.backward()
-    graph = draw_graph(loss, model=model, show_grads=True)
+    graph = draw_graph(loss, model=model, names={"loss": loss}, show_grads=True)
+    graph.attr(label=f"{type(model).__name__}: one training step on the first 2 training "
+                     "images (a batch of 2, train mode), drawn after backward; gradients of "
+                     "the parameters in red", labelloc="t", fontsize="12")
     (out / "graph.dot").write_text(graph.source)
     written = ["graph.dot"]
     try:
-        graph.render(out / "graph", format="svg", cleanup=True)
-        written.append("graph.svg")
+        for fmt in ("svg", "png"):
+            graph.render(out / "graph", format=fmt)
+            written.append(f"graph.{fmt}")
     except GraphvizNotFound as error:
-        say(f"graph.svg skipped: {error}")
+        say(f"graph.svg and graph.png skipped: {error}")
     model.load_state_dict(state)
     model.zero_grad()
     model.eval()

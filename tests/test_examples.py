@@ -44,7 +44,12 @@ def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
     assert metrics["train_time_s"] > 0
     assert set(metrics["files"]) <= {p.name for p in out_dir.iterdir()}
     if shutil.which("dot"):
-        assert (out_dir / "graph.svg").is_file()
+        assert (out_dir / "graph.svg").is_file() and (out_dir / "graph.png").is_file()
+        assert "graph" not in {p.name for p in out_dir.iterdir()}    # no stray DOT file
+    assert "one training step on the first 2 training images" in (out_dir / "graph.dot").read_text()
+    assert "<B>loss = " in (out_dir / "graph.dot").read_text()
+    change = metrics["first_layer_change"]
+    assert -1 <= change["correlation"] <= 1 and change["relative_change"] > 0
 
 
 def test_without_the_full_set_the_embedded_subset_is_used_and_named(tmp_path, monkeypatch, capsys):
@@ -219,13 +224,18 @@ def test_filters_are_class_templates_only_for_linear_classifiers(model, extra, t
                                                                  tmp_path, capsys, monkeypatch):
     from nn import plots
 
-    calls = []
-    monkeypatch.setattr(plots, "plot_weight_templates", lambda *a, **k: calls.append("templates"))
-    monkeypatch.setattr(plots, "plot_conv_filters", lambda *a, **k: calls.append("units"))
+    calls, titles = [], []
+    monkeypatch.setattr(plots, "plot_weight_templates",
+                        lambda *a, **k: (calls.append("templates"), titles.append(k["title"])))
+    monkeypatch.setattr(plots, "plot_conv_filters",
+                        lambda *a, **k: (calls.append("units"), titles.append(k["title"])))
     code, _, err = run_cli(["--model", model, *extra, *TINY, "--out", str(tmp_path / "run")],
                            capsys)
     assert code == 0, err
     assert calls == (["templates"] if templates else ["units"])
+    assert titles[0].startswith("class templates" if templates else
+                                "input weights of 10 of 10 first-layer units, as 28\u00d728 images\n")
+    assert "after 1 epoch; correlation with the initial weights" in titles[0]
 
 
 def test_cifar10_without_data_dir_says_where_to_get_it(capsys):
@@ -330,3 +340,19 @@ def test_resume_needs_an_explicit_run_folder(capsys):
     with pytest.raises(SystemExit):
         train.main(["--model", "softmax", "--resume"])
     assert "--resume needs --out" in capsys.readouterr().err
+
+
+def test_a_small_initialisation_makes_the_filters_learned(tmp_path, capsys):
+    """The demo's choice (make demo passes --weight-scale 1e-3): from a near-zero start the
+    first-layer filters are mostly what training put there; from the default they stay
+    close to their random initialisation."""
+    changes = {}
+    for scale in ("1e-3", "5e-2"):
+        out_dir = tmp_path / scale
+        code, out, err = run_cli(["--model", "convnet", "--num-filters", "8", "--hidden-dims", "32",
+                                  "--train-size", "1000", "--val-size", "100", "--epochs", "1",
+                                  "--weight-scale", scale, "--out", str(out_dir)], capsys)
+        assert code == 0, err
+        changes[scale] = json.loads((out_dir / "metrics.json").read_text())["first_layer_change"]
+        assert f"correlation with its initialisation {changes[scale]['correlation']:.2f}" in out
+    assert changes["1e-3"]["correlation"] < 0.5 < 0.8 < changes["5e-2"]["correlation"]
