@@ -295,7 +295,9 @@ def is_loss(node):
 
 
 # A label is a title and lines; a line is (text, kind), kind one of "", "value", "grad".
-def _html(title, lines, hidden=(), bold=True):
+def _html(title, lines, hidden=(), bold=True, background=HIDDEN_COLOR):
+    """An HTML label; lines whose kind is in `hidden` are drawn in the background colour
+    (present, so the layout does not change between step-through frames, but invisible)."""
     head = f"<B>{html.escape(title)}</B>" if bold else html.escape(title)
     body = []
     for text, kind in lines:
@@ -303,7 +305,7 @@ def _html(title, lines, hidden=(), bold=True):
             continue
         color = {"value": VALUE_COLOR, "grad": GRAD_COLOR}.get(kind)
         if kind in hidden:
-            color = HIDDEN_COLOR
+            color = background
         font = f' COLOR="{color}"' if color else ""
         body.append(f'<BR/><FONT POINT-SIZE="9"{font}>{html.escape(text)}</FONT>')
     return f"<{head}{''.join(body)}>"
@@ -519,8 +521,9 @@ def _forward_view(g, L, show_shapes, show_dtypes, show_grads, show_values, step)
             grad = _grad_of(t) if shown_grads else None
             lines = _tensor_lines(t, show_shapes, show_dtypes, grad,
                                   t.data if show_values else None)
-            emit(scope, _node_line(ident, _html(name or "leaf", lines, hidden_unless(ready(key))),
-                                   PARAM if key in L.param_ids else LEAF))
+            style = PARAM if key in L.param_ids else LEAF
+            emit(scope, _node_line(ident, _html(name or "leaf", lines, hidden_unless(ready(key)),
+                                                background=style["fillcolor"]), style))
         return seen_leaves[key]
 
     groups_drawn = {}
@@ -539,7 +542,8 @@ def _forward_view(g, L, show_shapes, show_dtypes, show_grads, show_values, step)
                 lines = [(_shape(n.out_shape) if show_shapes else "", "")]
                 lines += _value_lines(out, show_values)
                 emit(L.scope_of(n), _node_line(ident, _html(labels[grp], lines,
-                                                            hidden_unless(ready(n))),
+                                                            hidden_unless(ready(n)),
+                                                            background=GROUP["fillcolor"]),
                                                dict(GROUP, fillcolor=style["fillcolor"])
                                                if style["fillcolor"] == CURRENT else GROUP))
         else:
@@ -551,8 +555,8 @@ def _forward_view(g, L, show_shapes, show_dtypes, show_grads, show_values, step)
             lines.append((" ".join(x for x in (_shape(n.out_shape) if show_shapes else "",
                                                 str(n.out_dtype) if show_dtypes else "") if x), ""))
             lines += _value_lines(out, show_values)
-            emit(L.scope_of(n), _node_line(ident, _html(title, lines,
-                                                        hidden_unless(ready(n))), style))
+            emit(L.scope_of(n), _node_line(ident, _html(title, lines, hidden_unless(ready(n)),
+                                                        background=style["fillcolor"]), style))
         for parent, shape in zip(n.parents, n.input_shapes):
             if isinstance(parent, Function):
                 src = ids.get(parent, "truncated")
@@ -710,14 +714,15 @@ def _backward_view(g, L, show_shapes, show_values, show_grads):
             lines.append(("grad " + describe(_grad_of(out)), "grad"))
         g.node(ids[n], _html(f"{n.name}Backward", lines), **BACKWARD)
     if L.kept:
-        g.edge("root", ids[L.kept[0]], label=_shape(L.node.out_shape) if show_shapes else "")
+        g.edge("root", ids[L.kept[0]], label=_shape(L.node.out_shape) if show_shapes else "",
+               fontsize="9")
     for n in L.kept:
         for parent, shape in zip(n.parents, n.input_shapes):
             if parent is None:
                 continue                        # a constant: no gradient flows there
             label = _shape(shape) if show_shapes else ""
             if isinstance(parent, Function):
-                g.edge(ids[n], ids.get(parent, "truncated"), label=label)
+                g.edge(ids[n], ids.get(parent, "truncated"), label=label, fontsize="9")
             else:
                 key = id(parent)
                 if key not in leaves:
@@ -728,7 +733,7 @@ def _backward_view(g, L, show_shapes, show_values, show_grads):
                     g.node(f"{acc}_t", _html(name, _tensor_lines(parent, show_shapes, False, grad)),
                            **(PARAM if key in L.param_ids else LEAF))
                     g.edge(acc, f"{acc}_t", style="dashed", arrowhead="none")
-                g.edge(ids[n], leaves[key], label=label)
+                g.edge(ids[n], leaves[key], label=label, fontsize="9")
     if L.left_out:
         g.node("truncated", f"\u2026 {L.left_out} more backward nodes not shown", **NOTE)
 
@@ -737,10 +742,12 @@ def _backward_view(g, L, show_shapes, show_values, show_grads):
 
 def backward_frames(root, **kwargs):
     """One DOT graph per step of backward: frame k highlights the k-th node backward runs
-    (in backward's order) and shows the gradients known by then; a last frame shows them all.
+    (in backward's order) and shows every gradient known once it ran (a tensor's gradient is
+    known when all its consumers have run); a last frame shows them all.
 
     Needs a graph built, and `backward()` run, inside `with autograd.viz.record():`.
-    Every frame has the same layout (hidden text is drawn in white), so frames line up.
+    Every frame has the same layout (a gradient not known yet is drawn in its box's
+    background colour), so frames line up.
     kwargs go to `draw_graph` (model=, names=, ...).
     """
     if not isinstance(root, Tensor):

@@ -262,17 +262,6 @@ def test_command_line_error_has_no_traceback(tmp_path):
                                     "train-images-idx3-ubyte.gz")
 
 
-def test_tutorial_snippets_run_in_order(tmp_path, monkeypatch):
-    text = (ROOT / "docs" / "tutorial.md").read_text()
-    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
-    assert len(blocks) >= 6
-    monkeypatch.chdir(tmp_path)  # the snippets write runs/tutorial
-    namespace = {}
-    for number, block in enumerate(blocks, 1):
-        exec(compile(block, f"docs/tutorial.md python block {number}", "exec"), namespace)
-    assert namespace["history"]["best_val_acc"] > 0.5
-
-
 def test_batchnorm_model_with_a_last_batch_of_one_sample(tmp_path, capsys):
     code, out, err = run_cli(["--model", "fc", "--hidden-dims", "8", "--train-size", "129",
                               "--batch-size", "128", "--val-size", "100", "--epochs", "1",

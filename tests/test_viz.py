@@ -456,7 +456,7 @@ def test_backward_frames_highlight_each_node_in_order():
     assert "#ffd54f" not in last
     # after Mul ran: z's and q's gradients are known, x's is not yet (drawn in white)
     assert '#c62828">grad 3' in label_of(first, "<B>z</B>")
-    assert '#ffffff">grad -4' in label_of(first, "<B>x</B>")
+    assert '#d9f0d3">grad -4' in label_of(first, "<B>x</B>")       # leaf's own fill: hidden
     assert '#c62828">grad -4' in label_of(second, "<B>x</B>")
 
 
