@@ -46,7 +46,6 @@ import weakref
 import graphviz
 import numpy as np
 
-from .engine import topological_order
 from .function import Function, record_hooks
 from .tensor import Tensor
 
@@ -183,6 +182,13 @@ def _on_node(node, out):
 record_hooks.append(_on_node)
 
 
+def topological_order(node):
+    """The engine's order (root first), looked up at call time: `autograd.topological_order`
+    is the public name, wherever the engine keeps it."""
+    from . import topological_order as order
+    return order(node)
+
+
 def _recorded(node):
     """The output tensor of `node` if a live recording kept it, else None."""
     for recording in list(_recordings):
@@ -237,7 +243,8 @@ def _number(v):
 
 
 def describe(array):
-    """A short text for an array: in full (4 significant digits) when small, else a summary."""
+    """A short text for an array: in full (4 significant digits) when small, else a two-line
+    summary ('mean .. std ..' and 'min .. max ..')."""
     a = np.asarray(array)
     if a.dtype.kind not in "fiub":
         return str(a.dtype)
@@ -247,7 +254,7 @@ def describe(array):
         return np.array2string(a.astype(np.float64), separator=", ",
                                formatter={"float_kind": _number}, max_line_width=200)
     a = a.astype(np.float64)
-    return (f"mean {_number(a.mean())} std {_number(a.std())}, "
+    return (f"mean {_number(a.mean())} std {_number(a.std())}\n"
             f"min {_number(a.min())} max {_number(a.max())}")
 
 
@@ -307,7 +314,8 @@ def _html(title, lines, hidden=(), bold=True, background=HIDDEN_COLOR):
         if kind in hidden:
             color = background
         font = f' COLOR="{color}"' if color else ""
-        body.append(f'<BR/><FONT POINT-SIZE="9"{font}>{html.escape(text)}</FONT>')
+        for part in text.split("\n"):
+            body.append(f'<BR/><FONT POINT-SIZE="9"{font}>{html.escape(part)}</FONT>')
     return f"<{head}{''.join(body)}>"
 
 
@@ -672,9 +680,11 @@ def _circuit(g, L):
     def wire(src, dst, tensor):
         value = describe(tensor.data) if tensor is not None else "?"
         grad = _grad_of(tensor) if tensor is not None else None
-        label = (f'<<FONT COLOR="{VALUE_COLOR}">{html.escape(value)}</FONT><BR/>'
-                 f'<FONT COLOR="{GRAD_COLOR}">{html.escape(describe(grad)) if grad is not None else ""}'
-                 '</FONT>>')
+        grad = "" if grad is None else describe(grad)
+        label = "<" + "<BR/>".join(
+            f'<FONT COLOR="{color}">{html.escape(part)}</FONT>'
+            for text, color in ((value, VALUE_COLOR), (grad, GRAD_COLOR))
+            for part in text.split("\n")) + ">"
         g.edge(src, dst, label=label, fontsize="11", arrowsize="0.5")
 
     for n in L.kept:

@@ -1,6 +1,6 @@
 """Regenerate the pictures in docs/images/ that docs/visualizing.md shows.
 
-    python -m examples.make_doc_images            # about ten seconds on two cores
+    python -m examples.make_doc_images            # a few seconds on two cores
 
 Draws the teaching graphs (the CS231n circuit, a tanh neuron with values and gradients,
 its backward as a GIF, a conv net with one box per layer call, a collapsed batch norm, the

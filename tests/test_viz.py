@@ -341,7 +341,7 @@ def test_leaf_gradients_are_signed_and_small_tensors_shown_in_full():
     assert "grad -0.75" in label_of(src, "<B>w</B>")
     assert "grad [2, -4, 1]" in label_of(src, "<B>v</B>")
     big = viz.describe(np.arange(10.0))
-    assert big == "mean 4.5 std 2.872, min 0 max 9"
+    assert big == "mean 4.5 std 2.872\nmin 0 max 9"
 
 
 def test_root_is_called_a_loss_only_when_it_is_one():
