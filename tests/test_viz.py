@@ -261,6 +261,7 @@ def test_max_nodes_zero_draws_only_the_root_and_the_note():
 
 # ---------------------------------------------------------------- values, names, teaching views
 from autograd import no_grad, viz  # noqa: E402
+from autograd.viz.recording import _recorded as recorded  # noqa: E402
 
 
 def cs231n_circuit():
@@ -322,14 +323,14 @@ def test_values_are_kept_only_for_graphs_built_while_recording():
     with viz.record() as rec:
         inside = (x * 2).sum()
     after = (x * 2).sum()
-    assert len(rec) == 2 and viz._recorded(inside.grad_fn) is inside
-    assert viz._recorded(before.grad_fn) is None and viz._recorded(after.grad_fn) is None
+    assert len(rec) == 2 and recorded(inside.grad_fn) is inside
+    assert recorded(before.grad_fn) is None and recorded(after.grad_fn) is None
     viz.forget()
-    assert viz._recorded(inside.grad_fn) is inside      # held by `rec`
+    assert recorded(inside.grad_fn) is inside      # held by `rec`
     del rec
     import gc
     gc.collect()
-    assert viz._recorded(inside.grad_fn) is None
+    assert recorded(inside.grad_fn) is None
 
 
 def test_leaf_gradients_are_signed_and_small_tensors_shown_in_full():
