@@ -308,6 +308,10 @@ def test_bare_calls_print_usage_and_start_nothing(tmp_path):
     assert not (tmp_path / "runs").exists()
     unknown = run_command(["trian"], cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown command 'trian'" in unknown.stderr
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    module = subprocess.run([sys.executable, "-m", "dyngrad", "train", "--help"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert module.returncode == 0 and "usage: dyngrad train" in module.stdout
 
 
 def test_help_shows_every_default(capsys):

@@ -367,7 +367,11 @@ def test_params_with_a_non_leaf_labels_its_node():
     (lambda: draw_graph(Tensor(1.0), rankdir="XY"), ValueError, "rankdir must be one of TB, LR"),
     (lambda: draw_graph(Tensor(1.0), view="sideways"), ValueError, "view must be 'forward' or"),
     (lambda: draw_graph(Tensor(1.0), names=["x"]), TypeError, "names must be a mapping"),
-    (lambda: draw_graph(Tensor(1.0), collapse=1.5), TypeError, "collapse takes module classes"),
+    (lambda: draw_graph(Tensor(1.0), model=Mod(), collapse=1.5), TypeError,
+     "collapse takes module classes"),
+    (lambda: draw_graph(Tensor(1.0), collapse=1), ValueError, "collapse= needs model="),
+    (lambda: draw_graph(Tensor(1.0), circuit=True, view="backward"), ValueError,
+     "circuit=True draws the forward graph"),
     (lambda: Tensor(1.0).draw(params={"w": 3}), TypeError, "params 'w' is a int, not a Tensor"),
 ])
 def test_bad_input_is_a_clear_error(call, error, message):

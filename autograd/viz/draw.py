@@ -11,7 +11,7 @@ from .recording import _recorded, topological_order
 from .views import _backward_view, _circuit
 
 
-def _check(root, rankdir, view, names, params):
+def _check(root, rankdir, view, names, model, collapse, circuit):
     if not isinstance(root, Tensor):
         raise TypeError(f"draw_graph: root must be a Tensor (the output whose graph to draw), "
                         f"got {type(root).__name__}")
@@ -19,6 +19,10 @@ def _check(root, rankdir, view, names, params):
         raise ValueError(f"draw_graph: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if view not in VIEWS:
         raise ValueError(f"draw_graph: view must be 'forward' or 'backward', got {view!r}")
+    if collapse is not None and model is None:
+        raise ValueError("draw_graph: collapse= needs model= (it collapses the model's module calls)")
+    if circuit and view != "forward":
+        raise ValueError("draw_graph: circuit=True draws the forward graph; leave out view=")
     if names is not None and not hasattr(names, "items"):
         raise TypeError("draw_graph: names must be a mapping of name -> Tensor (e.g. locals()), "
                         f"got {type(names).__name__}")
@@ -146,7 +150,7 @@ def draw_graph(root, params=None, model=None, names=None, show_shapes=True, show
     """
     if rankdir is None:
         rankdir = "LR" if circuit else "TB"
-    _check(root, rankdir, view, names, params)
+    _check(root, rankdir, view, names, model, collapse, circuit)
     show_values = show_values or circuit
     layout = _Layout(root, params, model, names, max_nodes, collapse, show_values)
     g = Graph("dyngrad", graph_attr=dict(rankdir=rankdir, nodesep="0.25", ranksep="0.3",
