@@ -16,6 +16,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from .module import zero_grads
+
 __all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Optimizer", "lr_scheduler", "ExponentialLR", "StepLR"]
 
 
@@ -110,12 +112,7 @@ class Optimizer:
                "Nesterov momentum requires a momentum > 0 and zero dampening")
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    _grad_array(p.grad)[...] = 0
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self):
         for group in self.param_groups:
