@@ -26,11 +26,6 @@ def _check(condition, message):
         raise ValueError(message)
 
 
-def _grad_array(grad):
-    """The array of a gradient, whether ``.grad`` holds an ndarray or a Tensor."""
-    return grad.data if isinstance(grad, Tensor) else np.asarray(grad)
-
-
 def _real(owner, name, value):
     """``value`` when it is a real number (not a bool, not a str); else TypeError naming it."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -119,7 +114,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = _grad_array(p.grad)
+                grad = p.grad.data
                 if grad.shape != p.data.shape:
                     raise ValueError(f"{type(self).__name__}.step: gradient of shape {grad.shape} does "
                                      f"not match its parameter's shape {p.data.shape}")
