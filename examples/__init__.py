@@ -1,1 +1,1 @@
-"""Runnable examples; `python -m examples.train --help` trains the CS231n models."""
+"""Scripts run from the repository root; the main job is the `dyngrad train` command."""

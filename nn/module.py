@@ -13,8 +13,8 @@ import numpy as np
 
 from autograd import Tensor, no_grad
 from autograd.engine import gc_paused
-from autograd.function import graph_clock
 from autograd.hooks import RemovableHandle
+from autograd.viz import enter_scope, exit_scope
 
 from .hooks import BackwardHookCall
 
@@ -65,7 +65,6 @@ class Module:
         d["_non_persistent_buffers"] = set()
         d["_modules"] = {}
         d["training"] = True
-        d["_call_range"] = None
         d["_forward_pre_hooks"] = {}
         d["_forward_hooks"] = {}
         d["_backward_hooks"] = {}
@@ -82,11 +81,13 @@ class Module:
         boundary = BackwardHookCall(self, d["_backward_hooks"]) if d["_backward_hooks"] else None
         if boundary is not None:
             args = boundary.wrap_inputs(args)
-        # graph_clock numbers graph nodes; the range lets the renderer group this call's nodes.
-        start = next(graph_clock)
-        with gc_paused():
-            out = self.forward(*args, **kwargs)
-        d["_call_range"] = (start, next(graph_clock))
+        # Nodes made by forward remember this call (autograd.viz draws one box per call).
+        enter_scope(self)
+        try:
+            with gc_paused():
+                out = self.forward(*args, **kwargs)
+        finally:
+            exit_scope()
         for hook in list(d["_forward_hooks"].values()):
             result = hook(self, args, out)
             if result is not None:

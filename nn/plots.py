@@ -72,17 +72,19 @@ def plot_history(history, path=None, figsize=(10, 4), dpi=100, smooth=None):
     if loss.size:
         steps = np.arange(1, loss.size + 1)
         window = smooth if smooth is not None else (loss.size // 50 if loss.size > 100 else 1)
-        ax_loss.plot(steps, loss, color="#9ecae1" if window > 1 else "#1f77b4", lw=1, label="loss")
+        ax_loss.plot(steps, loss, color="#9ecae1" if window > 1 else "#1f77b4", lw=1,
+                     label="loss of each batch")
         if window > 1:
             avg = np.convolve(loss, np.ones(window) / window, mode="valid")
-            ax_loss.plot(steps[window - 1:], avg, color="#1f77b4", lw=2, label=f"mean of {window}")
+            ax_loss.plot(steps[window - 1:], avg, color="#1f77b4", lw=2,
+                         label=f"running mean over {window} batches")
     if history.get("val_loss"):
         val = np.asarray(history["val_loss"], dtype=float)
         x = (np.linspace(loss.size / val.size, loss.size, val.size) if loss.size
              else np.arange(1, val.size + 1))
         ax_loss.plot(x, val, "o-", color="#d62728", lw=1.5, label="val loss")
-    ax_loss.set(title="Training loss", xlabel="iteration" if loss.size > 100 else "step",
-                ylabel="loss")
+    # The same axis names for every run, short or long.
+    ax_loss.set(title="Training loss", xlabel="iteration", ylabel="loss")
     ax_loss.grid(alpha=0.3)
     if ax_loss.get_legend_handles_labels()[0]:
         ax_loss.legend(frameon=False)
@@ -99,11 +101,11 @@ def plot_history(history, path=None, figsize=(10, 4), dpi=100, smooth=None):
 
 
 def plot_weight_templates(weight, image_shape, class_names=None, path=None, figsize=(10, 2.6),
-                          dpi=100, ncols=None):
+                          dpi=100, ncols=None, title=None):
     """Each row of a linear classifier's weight (C, D) as an image (CS231n's templates).
 
     image_shape: (channels, H, W) or (H, W) with product D (a trailing bias column,
-    D + 1, is dropped). Each template is min-max scaled on its own.
+    D + 1, is dropped). Each template is min-max scaled on its own. title: a figure title.
     """
     w = _array(weight)
     size = int(np.prod(image_shape))
@@ -116,20 +118,25 @@ def plot_weight_templates(weight, image_shape, class_names=None, path=None, figs
     for i, (ax, row) in enumerate(zip(axes, w)):
         _show(ax, _to_image(row.reshape(image_shape)))
         ax.set_title(class_names[i] if class_names is not None else str(i), fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return _finish(fig, path, dpi)
 
 
-def plot_conv_filters(weight, path=None, figsize=(6, 6), dpi=100, ncols=None):
+def plot_conv_filters(weight, path=None, figsize=(6, 6), dpi=100, ncols=None, title=None):
     """A grid of conv filters, weight (F, C, kh, kw): RGB when C == 3, grey otherwise
-    (the mean over channels when C is neither 1 nor 3), each min-max scaled."""
+    (the mean over channels when C is neither 1 nor 3), each min-max scaled.
+
+    title: the figure title (default: 'F filters, kh×kw, C channel(s)').
+    """
     w = _array(weight)
     if w.ndim != 4:
         raise ValueError(f"plot_conv_filters: weight must be (F, C, kh, kw), got {w.shape}")
     fig = _figure(figsize)
     for ax, f in zip(_grid(fig, len(w), ncols), w):
         _show(ax, _to_image(f))
-    fig.suptitle(f"{len(w)} filters, {w.shape[2]}\u00d7{w.shape[3]}, {w.shape[1]} channel(s)",
+    fig.suptitle(title or f"{len(w)} filters, {w.shape[2]}\u00d7{w.shape[3]}, {w.shape[1]} channel(s)",
                  fontsize=10)
     fig.tight_layout()
     return _finish(fig, path, dpi)

@@ -111,7 +111,8 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
 
     ``train_acc_samples`` caps the training images used for train accuracy (a fixed
     subsample, as CS231n's check_accuracy); None uses them all. ``quiet`` turns off the
-    progress bar and the per-epoch lines.
+    progress bar and the per-epoch lines; otherwise the bar appears only when stderr is a
+    terminal, and one line per epoch is printed either way.
 
     A final training batch of a single sample is dropped (its epoch trains on one sample
     fewer): batch norm can't compute training statistics from one value per channel.
@@ -250,7 +251,9 @@ def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, s
     loss_fn = getattr(model, "loss", None) or F.cross_entropy
     model.train()
     losses, correct, seen, nonfinite = [], 0, 0, 0
-    with tqdm(loader, desc=desc, disable=quiet, leave=False, unit="batch",
+    # disable=None: tqdm draws the bar only on a terminal; in a log or CI the per-epoch
+    # line fit() prints is all that appears, not hundreds of bar updates.
+    with tqdm(loader, desc=desc, disable=True if quiet else None, leave=False, unit="batch",
               dynamic_ncols=True) as bar:
         for xb, yb in bar:
             scores = model(xb)

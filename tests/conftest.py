@@ -1,10 +1,40 @@
-"""Shared test settings: hypothesis profiles (no deadlines: the machines are shared and noisy)."""
-import os
+"""Shared test settings.
 
-from hypothesis import HealthCheck, settings
+- Hypothesis profiles from autograd.testing (`dev`, the default, and `thorough`), chosen
+  with HYPOTHESIS_PROFILE; an unknown name stops the run with the known names.
+- Quiet output: skips are not listed test by test; the summary says once per missing
+  optional component (PyTorch, graphviz's dot, a dataset) how many tests it skipped and why.
+"""
+from collections import Counter
 
-settings.register_profile("default", max_examples=30, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=300, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+from autograd.testing import load_profile
+
+load_profile()
+
+_skips = Counter()
+
+
+def _component(reason):
+    """The reason a skip is reported under: one line per missing component."""
+    lowered = reason.lower()
+    if "torch" in lowered:
+        return "PyTorch not installed: the parity tests need it (`make torch` installs torch==2.13.0)"
+    if "dot" in lowered or "graphviz" in lowered:
+        return "graphviz `dot` not installed: the rendering tests need it (apt-get install graphviz)"
+    return reason
+
+
+def pytest_configure(config):
+    # -ra would list every skipped test's location; the summary below replaces that.
+    config.option.reportchars = config.option.reportchars.replace("s", "").replace("a", "fExX")
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2].removeprefix("Skipped: ")
+        _skips[_component(reason)] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    for reason, count in sorted(_skips.items()):
+        terminalreporter.write_line(f"skipped {count} test{'s' * (count != 1)}: {reason}")

@@ -1,4 +1,5 @@
-"""examples.train: a tiny run writes a complete run folder; bad input gets a clear message."""
+"""`dyngrad train` (dyngrad/train.py): a tiny run writes a complete run folder; bad input gets a
+clear message; the console command works from any folder."""
 import json
 import os
 import pickle
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from examples import train
+from dyngrad import train
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--train-size", "200", "--val-size", "100", "--epochs", "1", "--quiet"]
@@ -43,7 +44,12 @@ def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
     assert metrics["train_time_s"] > 0
     assert set(metrics["files"]) <= {p.name for p in out_dir.iterdir()}
     if shutil.which("dot"):
-        assert (out_dir / "graph.svg").is_file()
+        assert (out_dir / "graph.svg").is_file() and (out_dir / "graph.png").is_file()
+        assert "graph" not in {p.name for p in out_dir.iterdir()}    # no stray DOT file
+    assert "one training step on the first 2 training images" in (out_dir / "graph.dot").read_text()
+    assert "<B>loss = " in (out_dir / "graph.dot").read_text()
+    change = metrics["first_layer_change"]
+    assert -1 <= change["correlation"] <= 1 and change["relative_change"] > 0
 
 
 def test_without_the_full_set_the_embedded_subset_is_used_and_named(tmp_path, monkeypatch, capsys):
@@ -218,13 +224,18 @@ def test_filters_are_class_templates_only_for_linear_classifiers(model, extra, t
                                                                  tmp_path, capsys, monkeypatch):
     from nn import plots
 
-    calls = []
-    monkeypatch.setattr(plots, "plot_weight_templates", lambda *a, **k: calls.append("templates"))
-    monkeypatch.setattr(plots, "plot_conv_filters", lambda *a, **k: calls.append("units"))
+    calls, titles = [], []
+    monkeypatch.setattr(plots, "plot_weight_templates",
+                        lambda *a, **k: (calls.append("templates"), titles.append(k["title"])))
+    monkeypatch.setattr(plots, "plot_conv_filters",
+                        lambda *a, **k: (calls.append("units"), titles.append(k["title"])))
     code, _, err = run_cli(["--model", model, *extra, *TINY, "--out", str(tmp_path / "run")],
                            capsys)
     assert code == 0, err
     assert calls == (["templates"] if templates else ["units"])
+    assert titles[0].startswith("class templates" if templates else
+                                "input weights of 10 of 10 first-layer units, as 28\u00d728 images\n")
+    assert "after 1 epoch; correlation with the initial weights" in titles[0]
 
 
 def test_cifar10_without_data_dir_says_where_to_get_it(capsys):
@@ -242,23 +253,13 @@ def test_missing_cifar10_folder(tmp_path, capsys):
 def test_command_line_error_has_no_traceback(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(
-        [sys.executable, "-m", "examples.train", "--data-dir", str(tmp_path), *TINY],
+        [sys.executable, "-m", "examples.train", "--data-dir", str(tmp_path), *TINY,
+         "--out", str(tmp_path / "run")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: Fashion-MNIST not found: {tmp_path} has no "
                                     "train-images-idx3-ubyte.gz")
-
-
-def test_tutorial_snippets_run_in_order(tmp_path, monkeypatch):
-    text = (ROOT / "docs" / "tutorial.md").read_text()
-    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
-    assert len(blocks) >= 6
-    monkeypatch.chdir(tmp_path)  # the snippets write runs/tutorial
-    namespace = {}
-    for number, block in enumerate(blocks, 1):
-        exec(compile(block, f"docs/tutorial.md python block {number}", "exec"), namespace)
-    assert namespace["history"]["best_val_acc"] > 0.5
 
 
 def test_batchnorm_model_with_a_last_batch_of_one_sample(tmp_path, capsys):
@@ -276,3 +277,75 @@ def test_resume_from_a_corrupt_checkpoint_says_it_is_corrupt(tmp_path, capsys):
                            capsys)
     assert code == 2
     assert "corrupt" in err and "different model" not in err and "allow_pickle" not in err
+
+
+DYNGRAD = Path(sys.executable).with_name("dyngrad")     # the console script pip installed
+
+
+def run_command(args, cwd, timeout=300):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DYNGRAD_DATA")}
+    return subprocess.run([str(DYNGRAD), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_console_command_trains_from_a_folder_outside_the_repo(tmp_path):
+    assert DYNGRAD.is_file(), "the dyngrad console script is installed by `pip install -e .`"
+    result = run_command(["train", "--model", "softmax", "--train-size", "200", "--val-size",
+                          "100", "--epochs", "1"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()       # a fresh folder, named by model and time
+    assert run_dir.name.startswith("softmax-") and (run_dir / "metrics.json").is_file()
+    assert "test accuracy" in result.stdout
+    # not a terminal: one line per epoch, no progress bar redrawn hundreds of times
+    assert "epoch 1/1: loss" in result.stdout and "batch/s" not in result.stderr
+
+
+def test_bare_calls_print_usage_and_start_nothing(tmp_path):
+    top = run_command([], cwd=tmp_path)
+    assert top.returncode == 0 and "usage: dyngrad <command>" in top.stdout and "train" in top.stdout
+    bare = run_command(["train"], cwd=tmp_path)
+    assert bare.returncode == 0 and "usage: dyngrad train" in bare.stdout
+    assert not (tmp_path / "runs").exists()
+    unknown = run_command(["trian"], cwd=tmp_path)
+    assert unknown.returncode == 2 and "unknown command 'trian'" in unknown.stderr
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    module = subprocess.run([sys.executable, "-m", "dyngrad", "train", "--help"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert module.returncode == 0 and "usage: dyngrad train" in module.stdout
+
+
+def test_help_shows_every_default(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for default in ("(default: convnet)", "(default: fashion-mnist)", "(default: adam)",
+                    "(default: 0)", "EPOCHS default per model: softmax 10, svm 10, two_layer 10, "
+                    "fc 20, convnet 6", "fc 512,512,512", "convnet 0.002", "(default 0.2)",
+                    "(default 32)", "(default 7)", "runs/<model>-<date>-<time>"):
+        assert default in text, default
+    help_of = train._Help("dyngrad train")._get_help_string
+    for action in train.build_parser()._actions:
+        if action.option_strings and action.dest != "help":
+            assert "default" in help_of(action), action.dest
+
+
+def test_resume_needs_an_explicit_run_folder(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--model", "softmax", "--resume"])
+    assert "--resume needs --out" in capsys.readouterr().err
+
+
+def test_a_small_initialisation_makes_the_filters_learned(tmp_path, capsys):
+    """The demo's choice (make demo passes --weight-scale 1e-3): from a near-zero start the
+    first-layer filters are mostly what training put there; from the default they stay
+    close to their random initialisation."""
+    changes = {}
+    for scale in ("1e-3", "5e-2"):
+        out_dir = tmp_path / scale
+        code, out, err = run_cli(["--model", "convnet", "--num-filters", "8", "--hidden-dims", "32",
+                                  "--train-size", "1000", "--val-size", "100", "--epochs", "1",
+                                  "--weight-scale", scale, "--out", str(out_dir)], capsys)
+        assert code == 0, err
+        changes[scale] = json.loads((out_dir / "metrics.json").read_text())["first_layer_change"]
+        assert f"correlation with its initialisation {changes[scale]['correlation']:.2f}" in out
+    assert changes["1e-3"]["correlation"] < 0.5 < 0.8 < changes["5e-2"]["correlation"]

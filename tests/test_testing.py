@@ -52,3 +52,46 @@ def test_conv2d_params_give_an_output_of_at_least_one_pixel(p):
 def test_pool2d_params_fit_the_window(p):
     (kh, kw), (sh, sw) = p["kernel_size"], p["stride"]
     assert p["H"] >= kh and p["W"] >= kw and sh >= 1 and sw >= 1 and p["N"] >= 1 and p["C"] >= 1
+
+
+def test_profiles_are_importable_and_an_unknown_name_is_an_error(monkeypatch):
+    import pytest
+    from hypothesis import settings
+
+    from autograd.testing import PROFILES, load_profile
+
+    current = settings._current_profile
+    try:
+        assert load_profile("thorough") == "thorough" and settings().max_examples == 300
+        monkeypatch.setenv("HYPOTHESIS_PROFILE", "dev")
+        assert load_profile() == "dev" and settings().max_examples == PROFILES["dev"] == 30
+        monkeypatch.setenv("HYPOTHESIS_PROFILE", "thorugh")
+        with pytest.raises(ValueError, match="unknown hypothesis profile 'thorugh'.*dev, thorough"):
+            load_profile()
+    finally:
+        settings.load_profile(current)
+
+
+def test_suite_output_names_each_missing_component_once(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shutil.copy(Path(__file__).with_name("conftest.py"), tmp_path / "conftest.py")
+    for name in ("test_a.py", "test_b.py"):
+        (tmp_path / name).write_text(
+            "import pytest\n"
+            "def test_one():\n    pytest.importorskip('no_such_torch', reason='torch missing')\n"
+            "def test_two():\n    pytest.skip('graphviz `dot` binary not installed')\n"
+            "def test_ok():\n    pass\n")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line.startswith("skipped ")] == [
+        "skipped 2 tests: PyTorch not installed: the parity tests need it "
+        "(`make torch` installs torch==2.13.0)",
+        "skipped 2 tests: graphviz `dot` not installed: the rendering tests need it "
+        "(apt-get install graphviz)"]
+    assert not any(line.startswith("SKIPPED") for line in lines), result.stdout
+    assert "2 passed, 4 skipped" in result.stdout

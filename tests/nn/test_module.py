@@ -4,7 +4,6 @@ import pytest
 
 import nn
 from autograd import Tensor, no_grad
-from autograd.function import graph_clock
 
 
 class Block(nn.Module):
@@ -210,16 +209,30 @@ def test_repr_tree_like_pytorch():
         ")")
 
 
-def test_call_records_graph_clock_range():
+def test_each_call_is_a_scope_that_its_nodes_remember():
     net = Net()
     x = Tensor(np.ones((2, 3), dtype=np.float32))
     out = net(x)
-    start, stop = net._call_range
-    fc_start, fc_stop = net.first.fc._call_range
-    assert start < fc_start < out.grad_fn.sequence < stop
-    assert start < fc_stop <= stop and next(graph_clock) > stop
+    head = out.grad_fn._viz_scope                   # the node made in net.head's call
+    assert head.owner is net.head and head.parent.owner is net
+    again = net(x)
+    assert again.grad_fn._viz_scope is not head      # a second call is a second scope
+    assert out.grad_fn._viz_scope is head            # and leaves the first graph alone
     with no_grad():
-        net(x)
+        assert net(x).grad_fn is None
+
+
+def test_a_failing_forward_closes_its_scope():
+    from autograd.viz.recording import _state
+
+    class Broken(nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        Broken()(Tensor(np.ones(2, dtype=np.float32)))
+    w = Tensor(np.ones(2, dtype=np.float32), requires_grad=True)
+    assert not hasattr((w * 2).grad_fn, "_viz_scope") and _state.scopes == []
 
 
 def test_apply_and_requires_grad():

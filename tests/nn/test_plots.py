@@ -23,13 +23,15 @@ def test_history_per_iteration_loss_and_epoch_accuracy(tmp_path):
     fig, _ = png(plots.plot_history, tmp_path, history, figsize=(10, 4))
     loss_ax, acc_ax = fig.axes
     assert [line.get_label() for line in acc_ax.lines] == ["train", "val"]
-    assert loss_ax.lines[1].get_label() == "mean of 8"            # smoothed: 400 // 50
+    assert loss_ax.lines[1].get_label() == "running mean over 8 batches"   # 400 // 50
+    assert loss_ax.get_xlabel() == "iteration" and acc_ax.get_xlabel() == "epoch"
     assert list(acc_ax.lines[1].get_ydata()) == history["val_acc"]
 
 
 def test_history_with_only_epoch_losses(tmp_path):
     fig, _ = png(plots.plot_history, tmp_path, {"loss": [2.0, 1.5, 1.2]}, figsize=(5, 4))
     assert len(fig.axes) == 1 and len(fig.axes[0].lines) == 1
+    assert fig.axes[0].get_xlabel() == "iteration"          # the same name for short runs
 
 
 def test_weight_templates_one_image_per_class(tmp_path):
@@ -75,3 +77,11 @@ def test_confusion_matrix(tmp_path):
                  class_names=["x", "y", "z"], normalize=True)
     assert "accuracy 71.4%" in fig.axes[0].get_title()
     assert [t.get_text() for t in fig.axes[0].texts][:2] == ["0.50", "0.50"]
+
+
+def test_filter_and_template_titles(tmp_path):
+    fig = plots.plot_conv_filters(RNG.standard_normal((4, 1, 3, 3)), title="learned")
+    assert fig._suptitle.get_text() == "learned"
+    assert "4 filters, 3\u00d73" in plots.plot_conv_filters(RNG.standard_normal((4, 1, 3, 3)))._suptitle.get_text()
+    fig = plots.plot_weight_templates(RNG.standard_normal((2, 4)), (2, 2), title="templates")
+    assert fig._suptitle.get_text() == "templates"

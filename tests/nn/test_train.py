@@ -126,6 +126,34 @@ def test_quiet_prints_nothing_and_default_shows_progress(blobs, capsys):
     assert "val acc" in out + err
 
 
+class Terminal:
+    """A stderr that says it is a terminal and keeps what was written."""
+
+    def __init__(self):
+        self.parts = []
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_progress_bar_on_a_terminal_and_epoch_lines_in_a_log(blobs, capsys, monkeypatch):
+    model, optimizer, _ = make()
+    fit(model, optimizer, *blobs, epochs=2, batch_size=32, seed=0)   # captured: not a TTY
+    out, err = capsys.readouterr()
+    assert "batch/s" not in err and "it/s" not in err
+    assert [line.split(":")[0] for line in out.splitlines()] == ["epoch 1/2", "epoch 2/2"]
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    fit(model, optimizer, *blobs, epochs=1, batch_size=32, seed=0)
+    assert "batch" in "".join(terminal.parts) and "epoch 1/1" in "".join(terminal.parts)
+
+
 @pytest.mark.parametrize("mode", [True, False])
 def test_evaluate_restores_mode_and_builds_no_graph(blobs, mode):
     X_train, y_train, _, _ = blobs

@@ -1,0 +1,1 @@
+"""dyngrad's command line (`dyngrad train ...`); the libraries are `autograd` and `nn`."""

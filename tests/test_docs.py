@@ -1,0 +1,43 @@
+"""Every python block in README.md and docs/*.md runs, in order, one namespace per page, in a
+temporary folder: a page whose example rots fails here."""
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["README.md"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))
+BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.S | re.M)   # indented in lists too
+
+
+def blocks(page):
+    return [textwrap.dedent(code) for _, code in BLOCK.findall((ROOT / page).read_text())]
+
+
+# What a page's last block leaves behind, checked beyond "it ran".
+CHECKS = {
+    "docs/tutorial.md": lambda ns: ns["history"]["best_val_acc"] > 0.5,
+    "README.md": lambda ns: ns["test_softsign_gradient"]() is None,
+}
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p)])
+def test_python_blocks_run_in_order(page, tmp_path, monkeypatch):
+    code = "\n".join(blocks(page))
+    if shutil.which("dot") is None and ("render(" in code or "animate_backward(" in code):
+        pytest.skip("graphviz `dot` binary not installed: this page renders graphs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    namespace = {"__name__": f"docs_{Path(page).stem}"}
+    for number, code in enumerate(blocks(page), 1):
+        exec(compile(code, f"{page} python block {number}", "exec"), namespace)
+    check = CHECKS.get(page)
+    assert check is None or check(namespace)
+
+
+def test_every_page_with_code_is_collected():
+    with_code = [p for p in PAGES if blocks(p)]
+    assert "README.md" in with_code and "docs/visualizing.md" in with_code
+    assert len(with_code) >= 6
