@@ -3,14 +3,16 @@
     import autograd as ag
     x = ag.Tensor([1.0, 2.0, 3.0], requires_grad=True)
     (x * x).sum().backward()
-    x.grad   # array([2., 4., 6.], dtype=float32)
+    x.grad   # Tensor([2., 4., 6.], dtype=float32)
+    (g,) = ag.grad((x ** 3).sum(), [x], create_graph=True)   # gradients of gradients
 """
 # tensor first: it imports the ops, which import Function, which needs Tensor defined.
 from .tensor import Tensor  # isort: skip
-from .engine import backward, topological_order, unbroadcast
+from .anomaly import detect_anomaly, set_detect_anomaly
+from .engine import backward, grad, topological_order, unbroadcast
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .ops.elementwise import (abs, add, astype, clip, div, exp, leaky_relu, log, maximum, minimum, mul,
                               neg, pow, relu, sigmoid, sqrt, sub, tanh, where)
 from .ops.conv import conv2d

@@ -5,4 +5,8 @@ NumPy API (CuPy) can later be chosen here without touching a single backward rul
 """
 import numpy as xp
 
-__all__ = ["xp"]
+# Floating-point error handling for a block (e.g. 0 ** -1 in a rule whose mask then
+# discards it): the array module's own, named here so rules never reach for NumPy's.
+errstate = xp.errstate
+
+__all__ = ["errstate", "xp"]

@@ -1,34 +1,75 @@
 """Reverse-mode traversal: order the graph once, then run each node's backward rule once.
 
-1. `topological_order` lists the nodes reachable from the root, every node before the
+1. `topological_order` lists the nodes reachable from the roots, every node before the
    nodes that produced its inputs (an iterative depth-first search: no recursion limit).
 2. Walking that list, each node receives the sum of the gradients of all its consumers
    (they all come earlier in the list), runs its rule, and passes one gradient to each
    input, reduced to the input's shape by `unbroadcast`.
-3. Leaf tensors that require grad accumulate into `.grad`; saved arrays are released.
-"""
-import gc
+3. Each leaf's contributions are summed, its hooks run, and the sum is added into
+   `.grad` (or returned, for `autograd.grad`); saved arrays are released.
 
+First order (create_graph=False) runs the rules with grad mode off on arrays: no graph
+is built. With create_graph=True the rules run with grad mode on, on Tensors, so the
+gradients are themselves differentiable (see `autograd.function`).
+"""
+import contextlib
+import gc
+import threading
+
+from . import anomaly
 from .backend import xp
 from .function import Function
+from .grad_mode import _mode
 from .tensor import Tensor
 
+# Accumulating into `.grad` is one read-modify-write per leaf: two threads running
+# backward into shared parameters take turns there, so no contribution is lost.
+_accumulate_lock = threading.Lock()
 
-def topological_order(root):
-    """Nodes reachable from `root`, root first; each node precedes all of its inputs' nodes."""
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector for a block (nested blocks: the outermost decides).
+
+    Graphs hold no reference cycles (nodes point only to their inputs), so the collector
+    has nothing of ours to free; left on, it rescans every live node again and again as a
+    big graph grows or is walked. Paused around backward (1.5-2x faster on a 100,000-op
+    chain) and around each outermost `nn.Module` call (docs/benchmarks.md).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def topological_order(roots):
+    """Nodes reachable from `roots` (one node or several), consumers first.
+
+    Each node precedes all of its inputs' nodes.
+    """
+    if isinstance(roots, Function):
+        roots = (roots,)
     order = []
-    visited = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if isinstance(parent, Function) and parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+    visited = set()
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if isinstance(parent, Function) and parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
     order.reverse()
     return order
 
@@ -36,7 +77,8 @@ def topological_order(root):
 def unbroadcast(grad, shape):
     """Sum `grad` over the axes that broadcasting added or stretched, to get back `shape`.
 
-    If y = broadcast(x), then dL/dx = sum of dL/dy over the broadcast axes.
+    If y = broadcast(x), then dL/dx = sum of dL/dy over the broadcast axes. Works on
+    arrays and on Tensors (a differentiable sum and reshape).
     """
     if grad.shape == shape:
         return grad
@@ -52,102 +94,289 @@ def unbroadcast(grad, shape):
     return grad
 
 
+# ----- public entry points ------------------------------------------------------------
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) . grad_tensors into the `.grad` of the leaves.
+
+    As `torch.autograd.backward`: `tensors` is a Tensor or a sequence of them, each
+    with its gradient in `grad_tensors` (None allowed for one-element tensors);
+    `inputs` limits accumulation to the given tensors (leaves or not).
+    """
+    outputs, grads = _outputs_and_grads(tensors, grad_tensors, "backward")
+    targets = None if inputs is None else _as_tensors(inputs, "backward", "inputs")
+    if targets is not None and not targets:
+        raise RuntimeError("backward: inputs must be a non-empty sequence of tensors (or None)")
+    captured = _run(outputs, grads, retain_graph, create_graph, targets)
+    if targets is None:
+        return
+    for t in targets:
+        g = captured.get(id(t))
+        if g is not None:
+            _accumulate(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """d(outputs)/d(inputs) . grad_outputs, as a tuple with one Tensor per input; `.grad` is untouched.
+
+    As `torch.autograd.grad`. An input that the outputs don't depend on is an error, or
+    None with allow_unused=True. With create_graph=True the results carry a graph.
+    """
+    outputs, grads = _outputs_and_grads(outputs, grad_outputs, "grad")
+    targets = _as_tensors(inputs, "grad", "inputs")
+    if not targets:
+        raise RuntimeError("grad: inputs must be a non-empty sequence of tensors")
+    for i, t in enumerate(targets):
+        if not t._requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    captured = _run(outputs, grads, retain_graph, create_graph, targets)
+    result = []
+    for i, t in enumerate(targets):
+        g = captured.get(id(t))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used in the graph of the outputs; "
+                    "pass allow_unused=True to get None for it")
+            result.append(None)
+        else:
+            result.append(g if isinstance(g, Tensor) else Tensor._make(g))
+    return tuple(result)
+
+
+# ----- the walk -------------------------------------------------------------------------
+
+
+def _run(outputs, grads, retain_graph, create_graph, targets):
+    """Propagate `grads` from `outputs`. Without targets, leaves accumulate into `.grad`;
+    with targets, returns {id(target): gradient} and touches no `.grad`."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    previous = _mode.enabled
+    _mode.enabled = bool(create_graph)
+    try:
+        with gc_paused():
+            grads = [_as_gradient(g, create_graph) for g in grads]
+            return _walk(outputs, grads, retain_graph, create_graph, targets)
+    finally:
+        _mode.enabled = previous
+
+
+def _walk(outputs, grads, retain_graph, create_graph, targets):
+    pending = {}                 # node -> gradient of its output, summed over consumers
+    leaves = {}                  # id(leaf) -> [leaf, summed gradient]
+    for t, g in zip(outputs, grads):
+        if t._node is None:
+            _add_leaf(leaves, t, g)
+        else:
+            previous = pending.get(t._node)
+            pending[t._node] = g if previous is None else previous + g
+    order = topological_order(list(pending))
+    wanted_nodes = {} if targets is None else {t._node: t for t in targets if t._node is not None}
+    needed = None if targets is None else _nodes_leading_to(order, targets, wanted_nodes)
+    captured = {}
+    checking = anomaly.is_enabled()
+    for node in order:
+        g = pending.pop(node, None)
+        if g is None:
+            continue
+        if node._hooks:
+            g = _run_hooks(node._hooks, g, create_graph)
+        if needed is not None:
+            if node in wanted_nodes:
+                captured[id(wanted_nodes[node])] = g
+            if node not in needed:
+                continue
+        results = (anomaly.checked_gradients(node, g, _input_gradients) if checking
+                   else _input_gradients(node, g))
+        for parent, g_in in results:
+            if isinstance(parent, Function):
+                previous = pending.get(parent)
+                pending[parent] = g_in if previous is None else previous + g_in
+            else:
+                _add_leaf(leaves, parent, g_in)
+        if not retain_graph:
+            node._saved = None
+    for leaf, g, _ in leaves.values():
+        hooks = leaf._hooks
+        if hooks:
+            g = _run_hooks(hooks, g, create_graph)
+        if targets is None:
+            _accumulate(leaf, g, create_graph)
+        else:
+            captured[id(leaf)] = g
+    return captured
+
+
+def _nodes_leading_to(order, targets, wanted_nodes):
+    """The nodes whose rule must run for gradients of `targets` (producers before consumers)."""
+    leaf_ids = {id(t) for t in targets if t._node is None}
+    needed = set()
+    for node in reversed(order):  # producers first: a node's parents are decided before it
+        if node in wanted_nodes or any(
+                (p in needed) if isinstance(p, Function) else (p is not None and id(p) in leaf_ids)
+                for p in node.parents):
+            needed.add(node)
+    return needed
+
+
+def _add_leaf(leaves, leaf, g):
+    """Sum a leaf's contributions: the first as it is, then into a fresh array owned by the sum."""
+    entry = leaves.get(id(leaf))
+    if entry is None:
+        leaves[id(leaf)] = [leaf, g, False]
+    elif entry[2] and type(g) is xp.ndarray:
+        entry[1] += g           # first order: our own array, safe to add in place
+    else:
+        entry[1] = entry[1] + g
+        entry[2] = True
+
+
+def _run_hooks(hooks, g, create_graph):
+    """Call each hook with the gradient as a Tensor; a non-None return replaces it."""
+    for hook in list(hooks.values()):
+        result = hook(g if create_graph else Tensor._make(g))
+        if result is not None:
+            replacement = _as_gradient(result, create_graph)
+            if replacement.shape != g.shape:
+                raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                                   f"{replacement.shape}; expected {g.shape}")
+            g = replacement
+    return g
+
+
 def _input_gradients(node, grad):
     """Run `node`'s backward rule; check and unbroadcast what it returns."""
     node.check_versions()
-    node.saved_tensors  # raises a clear error if the graph was already freed
+    if node._saved is None:
+        node.saved_tensors  # raises the clear "backward through the graph a second time" error
     grads = type(node).backward(node, grad)
     if type(grads) is not tuple:
+        if isinstance(grads, list):
+            raise TypeError(f"{node.name}.backward returned a list; return a tuple with one gradient "
+                            f"(or None) per input of forward ({len(node.parents)})")
         grads = (grads,)
     if len(grads) != len(node.parents):
         raise RuntimeError(f"{node.name}.backward returned {len(grads)} gradients "
                            f"for {len(node.parents)} inputs")
+    create_graph = _mode.enabled
     for i, (parent, shape, g) in enumerate(zip(node.parents, node.input_shapes, grads)):
         if parent is None:
             continue
         if g is None:
             raise RuntimeError(f"{node.name}.backward returned no gradient for input {i}, "
                                "which requires grad")
-        if type(g) is not xp.ndarray:
-            g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
+        if type(g) is not xp.ndarray or create_graph:
+            if not create_graph and isinstance(g, xp.generic):
+                g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
+            else:
+                try:
+                    g = _as_gradient(g, create_graph)
+                except TypeError as error:
+                    raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
         g = unbroadcast(g, shape)
         if g.shape != shape:
             raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "
                                f"for input {i} of shape {shape}")
         dtype = node.input_dtypes[i]
         if g.dtype != dtype:
+            if g.dtype.kind not in "fc":
+                raise TypeError(f"{node.name}.backward: gradient for input {i}: expected a floating-point "
+                                f"gradient, got dtype {g.dtype}")
             # As PyTorch: a gradient has its input's dtype, so float32 stays float32 even
             # when a rule met a float64 constant.
             g = g.astype(dtype)
         yield parent, g
 
 
-def _check_root_grad(tensor, grad):
+def _as_gradient(g, create_graph):
+    """A rule's or hook's result as the engine's gradient type: an array, or a Tensor under create_graph."""
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor._make(_floating_array(g))
+        elif g.dtype.kind not in "fc":
+            raise TypeError(f"expected a floating-point gradient, got dtype {g.dtype}")
+        return g
+    if isinstance(g, Tensor):
+        g = g.data
+    return _floating_array(g)
+
+
+def _floating_array(g):
+    if type(g) is not xp.ndarray:
+        if not isinstance(g, (xp.generic, float, int)) or isinstance(g, bool):
+            raise TypeError(f"expected an array or Tensor, got {type(g).__name__}")
+        g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
+    if g.dtype.kind not in "fc":
+        raise TypeError(f"expected a floating-point gradient, got dtype {g.dtype}")
+    return g
+
+
+def _accumulate(leaf, g, create_graph):
+    """Add `g` into a leaf's `.grad` (a Tensor), atomically.
+
+    First order: the first gradient is copied (the array may be shared with another
+    pending gradient, a view of one, or a saved array) and later ones are added in
+    place. create_graph: `.grad` is the gradient Tensor itself, with its graph, and
+    accumulation is out of place so that graph stays intact.
+    """
+    with _accumulate_lock:
+        current = leaf.grad
+        if create_graph:
+            leaf.grad = g if current is None else current + g
+        elif current is None:
+            leaf.grad = Tensor._make(xp.array(g, dtype=leaf.dtype, copy=True))
+        elif current._requires_grad:  # a graph-carrying grad from a create_graph backward
+            leaf.grad = Tensor._make(current.data + g)
+        else:
+            current.data += g
+
+
+# ----- argument handling --------------------------------------------------------------
+
+
+def _as_tensors(values, op, name):
+    values = [values] if isinstance(values, Tensor) else list(values)
+    for i, v in enumerate(values):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{op}: {name}[{i}] must be a Tensor, got {type(v).__name__}")
+    return values
+
+
+def _outputs_and_grads(tensors, grad_tensors, op):
+    outputs = _as_tensors(tensors, op, "outputs")
+    if not outputs:
+        raise RuntimeError(f"{op}: no outputs to differentiate")
+    if grad_tensors is None:
+        grad_tensors = [None] * len(outputs)
+    elif isinstance(grad_tensors, (Tensor, xp.ndarray)) or not isinstance(grad_tensors, (list, tuple)):
+        grad_tensors = [grad_tensors]
+    if len(grad_tensors) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(grad_tensors)} gradients for {len(outputs)} outputs")
+    grads = []
+    for i, (t, g) in enumerate(zip(outputs, grad_tensors)):
+        if not t._requires_grad:
+            raise RuntimeError(
+                f"{op}: output {i} does not require grad and has no grad_fn (did you build it "
+                "under no_grad(), or from inputs without requires_grad?)")
+        grads.append(_root_grad(t, g, op))
+    return outputs, grads
+
+
+def _root_grad(tensor, grad, op):
     if grad is None:
         if tensor.data.size != 1:
             raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs; this tensor has shape "
-                f"{tensor.shape}: pass backward(grad) with an array of that shape")
+                f"{op}: grad can be implicitly created only for scalar outputs; this tensor has shape "
+                f"{tensor.shape}: pass a gradient of that shape")
         return xp.ones_like(tensor.data)
-    grad = xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=tensor.dtype)
+    if isinstance(grad, Tensor):
+        if grad.shape != tensor.shape:
+            raise RuntimeError(f"{op}: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
+        # A gradient with a graph of its own stays a Tensor (create_graph differentiates through it).
+        return grad.astype(tensor.dtype) if grad._requires_grad else xp.asarray(grad.data, dtype=tensor.dtype)
+    grad = xp.asarray(grad, dtype=tensor.dtype)
     if grad.shape != tensor.shape:
-        raise RuntimeError(f"backward: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
+        raise RuntimeError(f"{op}: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
     return grad
-
-
-def backward(tensor, grad=None, retain_graph=False):
-    """Accumulate d(tensor)/d(leaf) . grad into the `.grad` of every leaf that requires grad."""
-    if not tensor.requires_grad:
-        raise RuntimeError("backward: this tensor does not require grad and has no grad_fn "
-                           "(did you build it under no_grad(), or from inputs without requires_grad?)")
-    grad = _check_root_grad(tensor, grad)
-    root = tensor._node
-    if root is None:
-        _accumulate(tensor, grad)
-        return
-    # Graphs hold no reference cycles, so the cyclic garbage collector has nothing to
-    # free here; paused, it stops rescanning every live node as gradients are allocated
-    # (about 1.5-2x faster backward on a 100,000-op chain, docs/benchmarks.md).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        _run_backward(root, grad, retain_graph)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _run_backward(root, grad, retain_graph):
-    pending = {root: grad}
-    for node in topological_order(root):
-        g = pending.pop(node)
-        if node._retained is not None:
-            _store_retained(node, g)
-        for parent, g_in in _input_gradients(node, g):
-            if isinstance(parent, Function):
-                previous = pending.get(parent)
-                pending[parent] = g_in if previous is None else previous + g_in
-            else:
-                _accumulate(parent, g_in)
-        if not retain_graph:
-            node._saved = None
-
-
-def _accumulate(leaf, g):
-    """Add `g` into a leaf's `.grad`.
-
-    The first gradient a leaf gets is copied: the array a rule returned may also be
-    pending for another node (Add hands the same array to both inputs), be a view of
-    the incoming gradient, or be a saved array, and `.grad` later accumulates in place.
-    """
-    if leaf.grad is not None:
-        leaf.grad += g
-    else:
-        leaf.grad = xp.array(g, dtype=leaf.dtype, copy=True)
-
-
-def _store_retained(node, g):
-    tensor = node._retained()
-    if tensor is None:
-        return
-    tensor.grad = g.copy() if tensor.grad is None else tensor.grad + g

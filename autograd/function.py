@@ -21,18 +21,28 @@ is on and an input requires grad, keeps the instance (`ctx`) as the output's nod
 output, so graphs hold no reference cycles. It keeps only the arrays passed to
 `save_for_backward` (released after backward unless `retain_graph=True`) and small
 plain attributes such as `ctx.stride`.
+
+Backward rules are differentiable. A rule is written with operators, array methods
+that Tensors share (`reshape`, `sum`, `transpose`, ...), NumPy functions that Tensors
+dispatch (`xp.exp`, `xp.where`, ...; see `autograd.interop`) and other ops' `apply`.
+For a first-order backward the engine hands the rule arrays and runs it with grad mode
+off: plain NumPy, no graph. With `create_graph=True` it hands the rule Tensors (the
+incoming gradient, and each saved input or output rebuilt as a Tensor attached to the
+graph) with grad mode on, so the same rule records the graph of the gradient.
 """
 import itertools
 
+from .backend import xp
 from .grad_mode import _mode
+from .hooks import RemovableHandle
 from .tensor import Tensor
 
 # Every recorded node gets the next number of this clock, so nodes are ordered by
-# creation; `nn.Module.__call__` reads it before and after forward, which lets the graph
-# renderer group the nodes a module created.
+# creation; the graph renderer uses it to order what it draws.
 graph_clock = itertools.count()
 
-# Called as hook(node, output) for each node recorded; viz.record, anomaly mode and module boxes use it
+# Called as hook(node, output) for each node recorded; viz.record, anomaly mode and
+# module boxes use it. Empty by default, so recording costs one check.
 record_hooks = []
 
 
@@ -50,7 +60,7 @@ class Function:
     """
 
     __slots__ = ("parents", "input_shapes", "input_dtypes", "needs_input_grad", "out_shape", "out_dtype",
-                 "sequence", "_saved", "_versions", "_retained", "__dict__")
+                 "sequence", "_saved", "_ids", "_versions", "_hooks", "__dict__")
 
     # View ops (reshape, transpose, ...) return arrays that share memory with their
     # input; their outputs then share the input's version counter, so an in-place
@@ -71,14 +81,43 @@ class Function:
 
     @property
     def saved_tensors(self):
-        """The arrays given to `save_for_backward` (a tuple)."""
-        if self._saved is None:
+        """The arrays given to `save_for_backward` (a tuple).
+
+        Inside a backward that records a graph (create_graph=True), each saved input or
+        output comes back as a Tensor attached to the graph, so the rule's result can be
+        differentiated again; other saved arrays (masks, indices) stay constants.
+        """
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(
                 f"{type(self).__name__}: trying to backward through the graph a second time "
                 "(or directly access saved tensors after they have already been freed). "
                 "Saved intermediate values of the graph are freed when you call .backward(). "
                 "Specify retain_graph=True if you need to backward through the graph a second time.")
-        return self._saved
+        if not _mode.enabled or not saved:
+            return saved
+        return tuple(self._rebuild(array) for array in saved)
+
+    def _rebuild(self, array):
+        """A saved array as a Tensor of the graph: an input's (its node's output), or this node's output.
+
+        Other saved arrays (masks, indices, derived values) are constants.
+        """
+        if array is None or id(array) not in self._ids:
+            return array
+        position = self._ids.index(id(array))
+        if position == 0:
+            node = self
+        else:
+            node = self.parents[position - 1]
+            if node is None:
+                return array
+            if isinstance(node, Tensor):  # a leaf: gradients must reach that very tensor
+                return node
+        t = Tensor._make(array)
+        t._requires_grad = True
+        t._node = node
+        return t
 
     @property
     def name(self):
@@ -104,7 +143,7 @@ class Function:
                 tensors.append(arg)
                 shapes.append(data.shape)
                 dtypes.append(data.dtype)
-                if record and arg.requires_grad:
+                if record and arg._requires_grad:
                     requires_grad = True
                     needs.append(True)
                     node = arg._node
@@ -117,25 +156,40 @@ class Function:
             needs.append(False)
             parents.append(None)
         ctx.needs_input_grad = tuple(needs)
-        out = Tensor._make(cls.forward(ctx, *arrays, **params))
+        returned = cls.forward(ctx, *arrays, **params)
+        result = returned if type(returned) is xp.ndarray else _check_forward_result(cls, returned)
+        out = Tensor._make(result)
         if cls.is_view and tensors:
             out._version = tensors[0]._version
         if requires_grad:
+            data = out.data
+            if data.dtype.kind not in "fc":
+                raise TypeError(f"{cls.__name__}.forward returned an array of dtype {data.dtype} for "
+                                "inputs that require grad; a differentiable op returns floating point")
             ctx.parents = tuple(parents)
             ctx.input_shapes = tuple(shapes)
             ctx.input_dtypes = tuple(dtypes)
-            ctx.out_shape = out.data.shape
-            ctx.out_dtype = out.data.dtype
-            ctx._retained = None
+            ctx.out_shape = data.shape
+            ctx.out_dtype = data.dtype
+            ctx._hooks = None
             ctx.sequence = next(graph_clock)
-            # Conservative in-place detection: when the op saved anything, any later
-            # in-place change to one of its tensors (inputs or output) is an error.
-            ctx._versions = (tuple((t._version, t._version.value) for t in tensors)
-                             + ((out._version, out._version.value),)) if ctx._saved else ()
-            out.requires_grad = True
+            if ctx._saved:
+                # Identities, resolved into roles only if a create_graph backward asks
+                # (`_rebuild`): the saved arrays and the inputs are alive now, so equal
+                # ids mean the same object.
+                ctx._ids = [id(returned), *map(id, arrays)]
+                # Conservative in-place detection: when the op saved anything, any later
+                # in-place change to one of its tensors (inputs or output) is an error.
+                versions = [(t._version, t._version.value) for t in tensors]
+                versions.append((out._version, out._version.value))
+                ctx._versions = versions
+            else:
+                ctx._versions = ()
+            out._requires_grad = True
             out._node = ctx
-            for hook in record_hooks:
-                hook(ctx, out)
+            if record_hooks:
+                for hook in record_hooks:
+                    hook(ctx, out)
         return out
 
     def check_versions(self):
@@ -148,8 +202,24 @@ class Function:
                     f"{counter.value}; expected version {value}. Use an out-of-place operation "
                     "instead (e.g. `x = x + 1` rather than `x += 1`).")
 
+    def register_hook(self, hook):
+        """Call hook(grad) with this node's output gradient in backward; it may return a replacement."""
+        if self._hooks is None:
+            self._hooks = {}
+        return RemovableHandle(self._hooks, hook)
+
     def __repr__(self):
         return f"<{self.name}>"
+
+
+def _check_forward_result(cls, result):
+    """A forward's result as an array: NumPy scalars pass (0-d math returns them), the rest is an error."""
+    if isinstance(result, xp.generic):
+        return xp.asarray(result)
+    if isinstance(result, Tensor):
+        raise TypeError(f"{cls.__name__}.forward returned a Tensor; forward works on arrays and must "
+                        "return an array (use .data, or build the op from other ops without a Function)")
+    raise TypeError(f"{cls.__name__}.forward must return an array, got {type(result).__name__}")
 
 
 __all__ = ["Function"]

@@ -5,6 +5,7 @@ One thread-local switch, read by `Function.apply`. `no_grad`, `enable_grad` and
 and `set_grad_enabled(mode)` called on its own also switches the mode at once.
 """
 import functools
+import inspect
 import threading
 
 
@@ -38,7 +39,33 @@ class _Switch:
 
 
 def _decorate(func, mode):
-    """`func` run with grad mode `mode` (a fresh switch per call, so recursion is safe)."""
+    """`func` run with grad mode `mode` (a fresh switch per call, so recursion is safe).
+
+    A generator function runs each step of its body in that mode, while the caller's
+    code between steps keeps its own mode (as PyTorch's decorators do).
+    """
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def generator(*args, **kwargs):
+            steps = func(*args, **kwargs)
+            sent, thrown = None, None
+            while True:
+                try:
+                    with _Switch(mode):
+                        item = steps.throw(thrown) if thrown is not None else steps.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+                sent, thrown = None, None
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with _Switch(mode):
+                        steps.close()
+                    raise
+                except BaseException as error:
+                    thrown = error
+        return generator
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with _Switch(mode):

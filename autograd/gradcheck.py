@@ -1,14 +1,19 @@
-"""Numerical gradients by central differences, and `gradcheck` against backward.
+"""Numerical gradients by central differences; `gradcheck` and `gradgradcheck` against backward.
 
 For an output y = f(x_1, ..., x_k), gradcheck compares the analytic gradient of the
 scalar L = sum(y * r), for a fixed random r, with the numerical one
 
     dL/dx[i] ~ (L(x + eps e_i) - L(x - eps e_i)) / (2 eps)
 
-for every element i of every floating input, all in float64.
+for every element i of every floating input, all in float64. gradgradcheck does the
+same for the first derivatives themselves: it gradchecks the function
+(x, v) -> d/dx sum(f(x) * v), computed by a backward with create_graph=True, so its
+analytic gradient is a second derivative of f taken through the backward graph.
 """
 from .backend import xp
-from .grad_mode import no_grad
+from .engine import grad
+from .grad_mode import enable_grad, no_grad
+from .ops.shape import concatenate
 from .tensor import Tensor
 
 
@@ -21,9 +26,9 @@ def _as_float64_inputs(inputs):
     converted = []
     for x in inputs:
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            converted.append(Tensor(x.data.astype(xp.float64), requires_grad=True))
+            converted.append(Tensor(x.data.astype(xp.float64, order="C"), requires_grad=True))
         elif isinstance(x, xp.ndarray) and x.dtype.kind == "f":
-            converted.append(Tensor(x.astype(xp.float64), requires_grad=True))
+            converted.append(Tensor(x.astype(xp.float64, order="C"), requires_grad=True))
         else:
             converted.append(x)
     return converted
@@ -46,7 +51,7 @@ def numerical_grad(fn, *inputs, eps=1e-6):
                 grads.append(None)
                 continue
             flat = x.data.reshape(-1)  # a view: writing it perturbs x
-            if not xp.shares_memory(flat, x.data):
+            if x.data.size and not xp.shares_memory(flat, x.data):
                 raise ValueError("numerical_grad: input data must be contiguous")
             grad = xp.zeros(x.data.size, dtype=xp.float64)
             for i in range(flat.size):
@@ -85,9 +90,45 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     numeric = numerical_grad(projected, *inputs, eps=eps)
     for i in checked:
         x = inputs[i]
-        analytic = x.grad if x.grad is not None else xp.zeros_like(x.data)
+        analytic = x.grad.data if x.grad is not None else xp.zeros_like(x.data)
         _compare(i, x.shape, analytic, numeric[i], atol, rtol)
     return True
+
+
+def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Check fn's second derivatives (through its backward graph) against central differences.
+
+    Runs `gradcheck` on (inputs..., v) -> the gradients of sum(fn(inputs) * v) with
+    respect to the floating inputs, flattened and joined. `grad_outputs` is v (default:
+    random normal, seeded). A failure names the input of that function: the inputs in
+    order, then v last.
+    """
+    inputs = _as_float64_inputs(inputs)
+    if not any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        raise ValueError("gradgradcheck: no floating-point input to check")
+    out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradgradcheck: fn must return a Tensor, got {type(out).__name__}")
+    if grad_outputs is None:
+        grad_outputs = xp.random.default_rng(seed + 1).standard_normal(out.shape)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = grad_outputs.data
+    v = Tensor(xp.asarray(grad_outputs, dtype=xp.float64), requires_grad=True)
+    if v.shape != out.shape:
+        raise ValueError(f"gradgradcheck: grad_outputs has shape {v.shape}, fn's output {out.shape}")
+
+    def first_derivatives(*args):
+        *xs, v = args
+        with enable_grad():  # numerical_grad calls this under no_grad; the inputs require grad
+            y = fn(*xs)
+            wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+            if not y.requires_grad:
+                return Tensor(xp.zeros(sum(x.size for x in wrt)))
+            grads = grad(y, wrt, grad_outputs=v, create_graph=True, allow_unused=True)
+            flat = [(g if g is not None else Tensor(xp.zeros(x.shape))).reshape(-1) for g, x in zip(grads, wrt)]
+            return flat[0] if len(flat) == 1 else concatenate(flat)
+
+    return gradcheck(first_derivatives, *inputs, v, eps=eps, atol=atol, rtol=rtol, seed=seed)
 
 
 def _compare(index, shape, analytic, numeric, atol, rtol):

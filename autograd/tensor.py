@@ -5,9 +5,11 @@ methods that are one call each into `autograd.ops`. The backward rules live in t
 the graph walk lives in `engine.py`.
 """
 import operator
+import weakref
 
 from .backend import xp
 from .grad_mode import _mode
+from .hooks import RemovableHandle
 
 
 class VersionCounter:
@@ -29,10 +31,14 @@ class Tensor:
     Tensor(data, requires_grad=False, dtype=None)
       data: array, list or number. Python scalars and lists become float32 unless `dtype`
       says otherwise; NumPy arrays keep their dtype and are not copied.
+
+    `.grad` is None or a Tensor of the same shape and dtype. NumPy interop goes both
+    ways: `np.asarray(t)`, `array * t` (a Tensor, in the graph), `array -= t` (in place
+    on the array), and NumPy functions with a dyngrad op (`np.exp(t)`, `np.where(c, t, 0)`)
+    stay in the graph (`autograd.interop`).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
-    __array_ufunc__ = None  # NumPy defers to our reflected operators: array * tensor -> Tensor
+    __slots__ = ("data", "_grad", "_requires_grad", "_node", "_version", "_hooks", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         source = data
@@ -47,9 +53,10 @@ class Tensor:
         if requires_grad and not _is_floating(data.dtype):
             raise TypeError(f"only floating-point tensors can require gradients; got dtype {data.dtype}")
         self.data = data
-        self.grad = None
-        self.requires_grad = bool(requires_grad)
+        self._grad = None
+        self._requires_grad = bool(requires_grad)
         self._node = None
+        self._hooks = None
         # A tensor made from another one without a copy shares its data, so it shares
         # the version counter too: in-place changes through either are seen by both.
         shares = isinstance(source, Tensor) and data is source.data
@@ -60,13 +67,38 @@ class Tensor:
         """Wrap an op's output without the checks of __init__ (the hot path)."""
         t = object.__new__(cls)
         t.data = data if type(data) is xp.ndarray else xp.asarray(data)
-        t.grad = None
-        t.requires_grad = False
+        t._grad = None
+        t._requires_grad = False
         t._node = None
+        t._hooks = None
         t._version = VersionCounter()
         return t
 
     # ----- properties -------------------------------------------------------------
+    @property
+    def grad(self):
+        """The gradient accumulated by backward: None or a Tensor of this tensor's shape and dtype."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}; "
+                                "wrap an array as Tensor(array)")
+            if value.shape != self.data.shape or value.dtype != self.data.dtype:
+                raise ValueError(f"assigned grad has shape {value.shape} and dtype {value.dtype}; "
+                                 f"the tensor has shape {self.data.shape} and dtype {self.data.dtype}")
+        self._grad = value
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
     @property
     def shape(self):
         return self.data.shape
@@ -108,11 +140,22 @@ class Tensor:
         return self.data.tolist()
 
     def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self):
+        """Iterate over the first axis (each row is a differentiable `self[i]`), as PyTorch."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
 
     # Without __bool__, Python would judge truth by __len__: Tensor([0.0]) would be True.
     def __bool__(self):
         return bool(self.data)
+
+    def __format__(self, spec):
+        return format(self.data.item() if self.data.ndim == 0 else self.data, spec)
 
     def __float__(self):
         return float(self.data)
@@ -124,19 +167,33 @@ class Tensor:
         extra = ""
         if self._node is not None:
             extra = f", grad_fn=<{self._node.name}>"
-        elif self.requires_grad:
+        elif self._requires_grad:
             extra = ", requires_grad=True"
         body = xp.array2string(self.data, prefix="Tensor(", separator=", ", threshold=20)
         return f"Tensor({body}, dtype={self.dtype}{extra})"
 
-    # ----- graph ------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) * grad into `.grad` of every leaf that requires grad.
+    # ----- NumPy protocols (autograd.interop) -----------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return xp.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
-        `grad` defaults to 1 for a one-element tensor and is required otherwise.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return interop.array_function(func, args, kwargs)
+
+    # ----- graph ------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) * gradient into `.grad` of every leaf that requires grad.
+
+        `gradient` defaults to 1 for a one-element tensor and is required otherwise.
+        `retain_graph` defaults to `create_graph`; with create_graph=True the gradients
+        carry a graph (for second derivatives); `inputs` limits which tensors accumulate.
         """
         from .engine import backward
-        backward(self, grad, retain_graph=retain_graph)
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
 
     def detach(self):
         """A new leaf sharing this tensor's data, cut from the graph."""
@@ -144,21 +201,44 @@ class Tensor:
         t._version = self._version
         return t
 
+    def register_hook(self, hook):
+        """Call hook(grad) with this tensor's gradient during backward; a returned Tensor replaces it.
+
+        Returns a handle whose `.remove()` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is not None:
+            return self._node.register_hook(hook)
+        if self._hooks is None:
+            self._hooks = {}
+        return RemovableHandle(self._hooks, hook)
+
     def retain_grad(self):
-        """Ask backward to store `.grad` on this non-leaf tensor too."""
-        import weakref
+        """Ask backward to store `.grad` on this non-leaf tensor too (it accumulates, as for leaves)."""
         if self._node is None:
-            if not self.requires_grad:
+            if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
             return
-        self._node._retained = weakref.ref(self)
+        if getattr(self._node, "retains_grad", False):
+            return
+        tensor = weakref.ref(self)
+
+        def store(grad):
+            t = tensor()
+            if t is not None:
+                g = grad if grad._requires_grad else Tensor._make(grad.data.copy())
+                t.grad = g if t.grad is None else t.grad + g
+
+        self._node.register_hook(store)
+        self._node.retains_grad = True
 
     def requires_grad_(self, requires_grad=True):
         if requires_grad and not _is_floating(self.dtype):
             raise TypeError(f"only floating-point tensors can require gradients; got dtype {self.dtype}")
         if self._node is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf tensors; use detach()")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def draw(self, **kwargs):
@@ -169,7 +249,7 @@ class Tensor:
     # ----- in-place changes (outside the graph) -------------------------------------
     def _inplace(self, op_name, change, *args):
         """Apply `change(self.data, *args)` in place, outside the graph, and bump the version."""
-        if self.requires_grad and _mode.enabled:
+        if self._requires_grad and _mode.enabled:
             kind = "a leaf tensor" if self._node is None else "a tensor"
             raise RuntimeError(
                 f"{op_name}: in-place operation on {kind} that requires grad; use an out-of-place "
@@ -190,11 +270,20 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace("/=", operator.itruediv, _raw(other))
 
+    def __setitem__(self, index, value):
+        self._inplace("setitem", operator.setitem, _raw(index), _raw(value))
+
     def add_(self, other):
         return self.__iadd__(other)
 
+    def sub_(self, other):
+        return self.__isub__(other)
+
     def mul_(self, other):
         return self.__imul__(other)
+
+    def div_(self, other):
+        return self.__itruediv__(other)
 
     def zero_(self):
         return self._inplace("zero_", xp.copyto, 0)
@@ -349,6 +438,20 @@ class Tensor:
     def broadcast_to(self, shape):
         return shape_ops.broadcast_to(self, shape)
 
+    def expand_dims(self, axis):
+        return shape_ops.expand_dims(self, axis)
+
+    def swapaxes(self, axis1, axis2):
+        return shape_ops.transpose(self, axis1, axis2)
+
+    def squeeze(self, axis=None):
+        return shape_ops.squeeze(self, axis)
+
+    # ----- norms ----------------------------------------------------------------------
+    def norm(self):
+        """The 2-norm of all elements, sqrt(sum x^2) (e.g. `w.grad.norm()`)."""
+        return reduce.sum(self * self).sqrt()
+
 
 def _raw(value):
     """The array behind a Tensor; anything else unchanged."""
@@ -356,5 +459,6 @@ def _raw(value):
 
 
 # The ops import Tensor, so they are imported after it is defined.
+from . import interop  # noqa: E402
 from .ops import elementwise, linalg, loss, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

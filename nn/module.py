@@ -12,7 +12,11 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor, no_grad
+from autograd.engine import gc_paused
+from autograd.hooks import RemovableHandle
 from autograd.viz import enter_scope, exit_scope
+
+from .hooks import BackwardHookCall
 
 
 class Parameter(Tensor):
@@ -34,6 +38,17 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def zero_grads(params, set_to_none=True):
+    """Set each parameter's `.grad` to None, or (set_to_none=False) to zeros cut from any graph."""
+    for param in params:
+        if set_to_none:
+            param.grad = None
+        elif param.grad is not None:
+            if param.grad.requires_grad:  # a create_graph gradient: keep the data, drop the graph
+                param.grad = param.grad.detach()
+            param.grad.zero_()
+
+
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -50,17 +65,54 @@ class Module:
         d["_non_persistent_buffers"] = set()
         d["_modules"] = {}
         d["training"] = True
+        d["_forward_pre_hooks"] = {}
+        d["_forward_hooks"] = {}
+        d["_backward_hooks"] = {}
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward(); subclasses of Module define it")
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        for hook in list(d["_forward_pre_hooks"].values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        boundary = BackwardHookCall(self, d["_backward_hooks"]) if d["_backward_hooks"] else None
+        if boundary is not None:
+            args = boundary.wrap_inputs(args)
         # Nodes made by forward remember this call (autograd.viz draws one box per call).
         enter_scope(self)
         try:
-            return self.forward(*args, **kwargs)
+            with gc_paused():
+                out = self.forward(*args, **kwargs)
         finally:
             exit_scope()
+        for hook in list(d["_forward_hooks"].values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        if boundary is not None:
+            out = boundary.wrap_outputs(out)
+        return out
+
+    # ----- hooks (PyTorch's signatures) ---------------------------------------------
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) before forward; a returned value replaces args (a non-tuple is wrapped)."""
+        return RemovableHandle(self.__dict__["_forward_pre_hooks"], hook)
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) after forward; a returned value replaces the output."""
+        return RemovableHandle(self.__dict__["_forward_hooks"], hook)
+
+    def register_full_backward_hook(self, hook):
+        """hook(module, grad_input, grad_output) once the gradients of the inputs are computed.
+
+        grad_input and grad_output are tuples with one entry per positional Tensor input
+        and per output (None where there is no gradient); a returned tuple replaces
+        grad_input.
+        """
+        return RemovableHandle(self.__dict__["_backward_hooks"], hook)
 
     # ----- registration -------------------------------------------------------------
     def _registry(self, kind):
@@ -214,11 +266,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None by default, as PyTorch)."""
-        for param in self.parameters():
-            if set_to_none:
-                param.grad = None
-            elif param.grad is not None:
-                param.grad[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad=True):
         for param in self.parameters():

@@ -16,6 +16,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from .module import zero_grads
+
 __all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Optimizer", "lr_scheduler", "ExponentialLR", "StepLR"]
 
 
@@ -77,12 +79,7 @@ class Optimizer:
         _check(group.get("momentum", 0) >= 0, f"Invalid momentum value: {group.get('momentum')} (must be >= 0)")
 
     def zero_grad(self, set_to_none=True):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad[...] = 0
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self):
         for group in self.param_groups:
@@ -92,7 +89,7 @@ class Optimizer:
                 if p.grad.shape != p.data.shape:
                     raise ValueError(f"{type(self).__name__}.step: gradient of shape {p.grad.shape} does "
                                      f"not match its parameter's shape {p.data.shape}")
-                self._update(p, p.grad, self.state.setdefault(p, {}), group)
+                self._update(p, p.grad.data, self.state.setdefault(p, {}), group)
                 p._version.value += 1
 
     def _update(self, p, grad, state, group):

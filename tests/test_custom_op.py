@@ -7,7 +7,7 @@ from hypothesis import given
 
 from autograd import Function, Tensor
 from autograd.backend import xp
-from autograd.testing import assert_gradients_match, assert_matches_torch, tensors
+from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, tensors
 
 
 class Softplus(Function):
@@ -34,6 +34,7 @@ def softplus(x):
 @given(tensors(low=-10, high=10))
 def test_softplus_gradient(x):
     assert_gradients_match(softplus, x)
+    assert_second_gradients_match(softplus, x)
 
 
 def test_softplus_forward_and_dtype():

@@ -504,3 +504,22 @@ def test_jupyter_displays_the_graph_inline_as_svg():
     t = cs231n_circuit()
     bundle = draw_graph(t["f"], names=t, circuit=True)._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_the_hook_is_installed_only_while_a_scope_or_recording_is_open():
+    from autograd.function import record_hooks
+    from autograd.viz.recording import _on_node
+    import nn
+
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append(_on_node in record_hooks)
+            return x * 2
+
+    assert _on_node not in record_hooks
+    Probe()(Tensor(f32(2), requires_grad=True))
+    with viz.record():
+        assert _on_node in record_hooks
+    assert seen == [True] and _on_node not in record_hooks

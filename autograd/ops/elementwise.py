@@ -1,9 +1,11 @@
 """Elementwise ops: y_i = f(x_i) or y_i = f(a_i, b_i) with NumPy broadcasting.
 
 Each backward returns dL/dinput at the broadcast shape; the engine sums it back to each
-input's shape (`engine.unbroadcast`). Notation: g = dL/dy.
+input's shape (`engine.unbroadcast`). Notation: g = dL/dy. The rules are written with
+operators and NumPy functions that Tensors dispatch, so they differentiate again
+(`autograd.function`).
 """
-from ..backend import xp
+from ..backend import errstate, xp
 from ..function import Function
 from ..tensor import Tensor
 
@@ -74,17 +76,31 @@ class Sub(Function):
         return grad, (-grad if ctx.needs_input_grad[1] else None)
 
 
+def _save_operands(ctx, a, b):
+    """Save a and b, except that a Python-number b (x * 2.0) is kept as a plain attribute:
+    then nothing is saved, so there is nothing to release or to check for in-place changes."""
+    if type(b) is float or type(b) is int:
+        ctx.number = b
+    else:
+        ctx.save_for_backward(a, b)
+
+
+def _operands(ctx):
+    number = ctx.__dict__.get("number")
+    return (None, number) if number is not None else ctx.saved_tensors
+
+
 class Mul(Function):
     """y = a * b;  dL/da = g * b,  dL/db = g * a."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = _operands(ctx)
         need_a, need_b = ctx.needs_input_grad
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
@@ -94,12 +110,12 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        _save_operands(ctx, a, b)
         return a / b
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = _operands(ctx)
         grad_a = grad / b
         return grad_a, (-grad_a * a / b if ctx.needs_input_grad[1] else None)
 
@@ -122,44 +138,56 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        with xp.errstate(divide="ignore", invalid="ignore"):
+        with errstate(divide="ignore", invalid="ignore"):
             if need_a:
-                grad_a = xp.where(b == 0, 0, grad * b * a ** (b - 1))
+                grad_a = grad * b * a ** (b - 1)
+                if not isinstance(b, (int, float)) or b == 0:  # x ** 2 needs no mask
+                    grad_a = xp.where(b == 0, 0, grad_a)
             if need_b:
                 grad_b = xp.where((a == 0) & (b >= 0), 0, grad * y * xp.log(a))
         return grad_a, grad_b
 
 
-class Maximum(Function):
-    """y = max(a, b);  g goes to the larger input, split evenly on ties (as PyTorch)."""
+class _Choice(Function):
+    """Shared by Maximum and Minimum: g goes to the chosen input, split evenly on ties (as PyTorch).
+
+    The forward saves share_a = 1 where a was chosen, 1/2 on ties, else 0 (a constant:
+    the choice does not change under small perturbations), so
+    dL/da = g * share_a,  dL/db = g * (1 - share_a).
+    """
 
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
+    def choose(a, b):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        y, chosen_a = cls.choose(a, b)
+        share_a = chosen_a + 0.5 * (a == b)
+        ctx.save_for_backward(share_a.astype(y.dtype, copy=False))
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share_a = ((a > b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
+        (share_a,) = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
 
 
-class Minimum(Function):
-    """y = min(a, b);  g goes to the smaller input, split evenly on ties (as PyTorch)."""
+class Maximum(_Choice):
+    __doc__ = "y = max(a, b).  " + _Choice.__doc__
 
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
+    def choose(a, b):
+        return xp.maximum(a, b), a > b
+
+
+class Minimum(_Choice):
+    __doc__ = "y = min(a, b).  " + _Choice.__doc__
 
     @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share_a = ((a < b) + 0.5 * (a == b)).astype(grad.dtype, copy=False)
-        need_a, need_b = ctx.needs_input_grad
-        return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
+    def choose(a, b):
+        return xp.minimum(a, b), a < b
 
 
 class Where(Function):

@@ -1,7 +1,8 @@
 """Softmax, log-softmax and the two classification losses, as fused ops.
 
 Fusing keeps them stable (max subtraction before exp) and cheap: each backward is one
-closed-form expression instead of a chain of elementwise nodes.
+closed-form expression instead of a chain of elementwise nodes. The expressions use
+operators and NumPy functions that Tensors dispatch, so they differentiate again.
 Axes: N (batch), C (classes). Targets are integer class indices of shape (N,).
 """
 from numbers import Real
@@ -59,26 +60,29 @@ class CrossEntropy(Function):
 
     dloss_n/dx_n = softmax(x_n) - onehot(t_n); so for 'mean' dL/dx = g (P - Y) / N,
     for 'sum' g (P - Y), and for 'none' row n is scaled by its own g_n.
-    The forward saves the probabilities P (N, C) and the targets.
+    The forward saves the logits and the targets; backward recomputes P from the
+    logits (one small (N, C) pass), so P is a function of x when the rule is
+    differentiated again (its Hessian diag(P) - P P^T comes from that).
     """
 
     @staticmethod
     def forward(ctx, logits, *, target, reduction):
         N = logits.shape[0]
         z = logits - logits.max(axis=1, keepdims=True)       # (N, C), max subtraction
-        e = xp.exp(z)
-        total = e.sum(axis=1)                                 # (N,)
+        total = xp.exp(z).sum(axis=1)                         # (N,)
         losses = xp.log(total) - z[xp.arange(N), target]      # (N,)
-        ctx.save_for_backward(e / total[:, None], target)
+        ctx.save_for_backward(logits, target)
         ctx.reduction = reduction
         return _reduce(losses, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        probs, target = ctx.saved_tensors
-        d = probs.copy()                                      # saved arrays stay intact (retain_graph)
-        d[xp.arange(d.shape[0]), target] -= 1
-        return _scale_rows(d, grad, ctx.reduction)
+        logits, target = ctx.saved_tensors
+        e = xp.exp(logits - logits.max(axis=1, keepdims=True))
+        probs = e / e.sum(axis=1, keepdims=True)              # (N, C)
+        onehot = xp.zeros(probs.shape, dtype=probs.dtype)
+        onehot[xp.arange(onehot.shape[0]), target] = 1
+        return _scale_rows(probs - onehot, grad, ctx.reduction)
 
 
 class MulticlassHinge(Function):
@@ -87,7 +91,8 @@ class MulticlassHinge(Function):
     With active_nj = [s_nj - s_nt_n + margin > 0] for j != t_n:
         dloss_n/ds_nj   = active_nj                  (j != t_n)
         dloss_n/ds_nt_n = -sum_{j != t_n} active_nj
-    scaled by g/N for 'mean', g for 'sum', g_n per row for 'none'.
+    scaled by g/N for 'mean', g for 'sum', g_n per row for 'none'. That derivative is
+    piecewise constant in the scores (the second derivative is 0).
     The forward saves the boolean mask of active margins and the targets.
     """
 
@@ -121,12 +126,10 @@ def _reduce(losses, reduction):
 def _scale_rows(d, grad, reduction):
     """Chain rule through the reduction: d is dloss_n/dx_n stacked as (N, C)."""
     if reduction == "mean":
-        d *= grad / d.shape[0]
-    elif reduction == "sum":
-        d *= grad
-    else:
-        d *= grad[:, None]
-    return d
+        return d * (grad / d.shape[0])
+    if reduction == "sum":
+        return d * grad
+    return d * grad[:, None]
 
 
 # ---------------------------------------------------------------------------- public functions

@@ -9,6 +9,8 @@ each step a vectorised operation on a strided (N, C, Ho, Wo) view of the input.
   overlap, i.e. stride < kernel).
 - avg: when stride == kernel the cropped input reshapes to (N, C, Ho, kh, Wo, kw) and
   one mean reduces it; otherwise a sliding_window_view does.
+Each backward kernel is an op of its own whose backward is its adjoint (scatter and
+gather for max, spread and average for avg), so the rules differentiate again.
 """
 from autograd.backend import xp
 from autograd.function import Function
@@ -53,17 +55,31 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad):
         (arg,) = ctx.saved_tensors
-        (kh, kw), (sh, sw) = ctx.kernel_size, ctx.stride
-        N, C, H, W = ctx.input_shape
+        return MaxPoolScatter.apply(grad, arg=arg, kernel_size=ctx.kernel_size, stride=ctx.stride,
+                                    input_shape=ctx.input_shape)
+
+
+class MaxPoolScatter(Function):
+    """dx = g scattered to each window's argmax (summed where windows overlap): max_pool2d's backward.
+
+    Linear in g; its adjoint is the gather G[n, c, argmax position of window (i, j)]
+    (`MaxPoolGather`), so the two are each other's backward.
+    """
+
+    @staticmethod
+    def forward(ctx, grad, *, arg, kernel_size, stride, input_shape):
+        ctx.arg, ctx.kernel_size, ctx.stride = arg, kernel_size, stride
+        (kh, kw), (sh, sw) = kernel_size, stride
+        N, C, H, W = input_shape
         _, _, Ho, Wo = grad.shape
         overlap = sh < kh or sw < kw
         tiled = (sh, sw) == (kh, kw) and (H, W) == (Ho * kh, Wo * kw)
         # When the windows tile the input exactly, every element of dx is written below.
-        dx = (xp.empty if tiled else xp.zeros)(ctx.input_shape, dtype=grad.dtype)
+        dx = (xp.empty if tiled else xp.zeros)(input_shape, dtype=grad.dtype)
         hit = xp.empty(arg.shape, dtype=bool)
         share = xp.empty(grad.shape, dtype=grad.dtype) if overlap else None
         # One vectorised pass per window offset k: grad where k was the argmax, else 0.
-        for k, view in enumerate(_offset_slices(ctx.input_shape, ctx.kernel_size, ctx.stride)):
+        for k, view in enumerate(_offset_slices(input_shape, kernel_size, stride)):
             xp.equal(arg, k, out=hit)
             if overlap:                                       # windows share inputs: accumulate
                 xp.multiply(grad, hit, out=share)
@@ -71,6 +87,27 @@ class MaxPool2d(Function):
             else:                                             # each input in at most one window
                 xp.multiply(grad, hit, out=dx[view])
         return dx
+
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPoolGather.apply(grad, arg=ctx.arg, kernel_size=ctx.kernel_size, stride=ctx.stride)
+
+
+class MaxPoolGather(Function):
+    """y[n, c, i, j] = x[n, c, position of window (i, j)'s argmax]: the adjoint of MaxPoolScatter."""
+
+    @staticmethod
+    def forward(ctx, x, *, arg, kernel_size, stride):
+        ctx.arg, ctx.kernel_size, ctx.stride, ctx.input_shape = arg, kernel_size, stride, x.shape
+        out = xp.zeros(arg.shape, dtype=x.dtype)
+        for k, view in enumerate(_offset_slices(x.shape, kernel_size, stride)):
+            xp.copyto(out, x[view], where=arg == k)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPoolScatter.apply(grad, arg=ctx.arg, kernel_size=ctx.kernel_size, stride=ctx.stride,
+                                    input_shape=ctx.input_shape)
 
 
 class AvgPool2d(Function):
@@ -95,8 +132,22 @@ class AvgPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (kh, kw), (sh, sw) = ctx.kernel_size, ctx.stride
-        N, C, H, W = ctx.input_shape
+        return AvgPoolSpread.apply(grad, kernel_size=ctx.kernel_size, stride=ctx.stride,
+                                   input_shape=ctx.input_shape)
+
+
+class AvgPoolSpread(Function):
+    """dx[n, c, h, w] = 1/(kh*kw) * sum of g over the windows containing (h, w): avg_pool2d's backward.
+
+    Average pooling is linear, y = A x, so its backward is g -> A^T g and the adjoint of
+    that is A again: this op's backward is avg_pool2d itself.
+    """
+
+    @staticmethod
+    def forward(ctx, grad, *, kernel_size, stride, input_shape):
+        ctx.kernel_size, ctx.stride = kernel_size, stride
+        (kh, kw), (sh, sw) = kernel_size, stride
+        N, C, H, W = input_shape
         _, _, Ho, Wo = grad.shape
         share = grad / grad.dtype.type(kh * kw)               # each input's share of a window
         dx = xp.zeros((N, C, H, W), dtype=grad.dtype)
@@ -104,9 +155,13 @@ class AvgPool2d(Function):
             spread = xp.broadcast_to(share[:, :, :, None, :, None], (N, C, Ho, kh, Wo, kw))
             dx[:, :, :Ho * kh, :Wo * kw] = spread.reshape(N, C, Ho * kh, Wo * kw)
             return dx
-        for view in _offset_slices(ctx.input_shape, ctx.kernel_size, ctx.stride):
+        for view in _offset_slices(input_shape, kernel_size, stride):
             dx[view] += share
         return dx
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPool2d.apply(grad, kernel_size=ctx.kernel_size, stride=ctx.stride)
 
 
 def _offset_slices(shape, kernel_size, stride):

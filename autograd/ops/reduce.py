@@ -1,6 +1,7 @@
 """Reductions over axes: sum, mean, max, min (NumPy's `axis`/`keepdims`, PyTorch's `dim`/`keepdim`).
 
-Backward puts the reduced axes back (size 1) and broadcasts g over them.
+Backward puts the reduced axes back (size 1) and broadcasts g over them (with
+`xp.expand_dims` / `xp.broadcast_to`, which Tensors dispatch: the rules differentiate again).
 """
 from ..backend import xp
 from ..function import Function
@@ -71,18 +72,18 @@ class _Extremum(Function):
 
     @classmethod
     def forward(cls, ctx, x, axes, keepdims):
-        y = cls.reduce(x, axes)
-        ctx.save_for_backward(x, y)
-        ctx.axes = axes
+        y = cls.reduce(x, axes)                                   # keepdims shape
+        winners = (x == y) | (xp.isnan(x) & xp.isnan(y))
+        # Each winner's share of g: a constant, since small changes keep the same winners.
+        share = (winners / winners.sum(axis=axes, keepdims=True)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(share)
+        ctx.kept_shape = y.shape
         return y if keepdims else y.squeeze(axis=axes)
 
     @staticmethod
     def backward(ctx, grad):
-        x, y = ctx.saved_tensors
-        winners = (x == y) | (xp.isnan(x) & xp.isnan(y))
-        share = winners / winners.sum(axis=ctx.axes, keepdims=True)
-        grad = grad.reshape(y.shape)  # keepdims shape
-        return (grad * share).astype(x.dtype, copy=False), None, None
+        (share,) = ctx.saved_tensors
+        return grad.reshape(ctx.kept_shape) * share, None, None
 
 
 class Max(_Extremum):

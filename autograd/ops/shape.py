@@ -2,6 +2,7 @@
 
 reshape, transpose/permute, indexing, pad, concatenate, stack, broadcast_to.
 """
+import itertools
 import operator
 
 from ..backend import xp
@@ -24,6 +25,20 @@ class Reshape(Function):
         return grad.reshape(ctx.input_shapes[0]), None
 
 
+class Identity(Function):
+    """y = x (the same array);  dL/dx = g. A node to hang hooks on (nn's backward hooks)."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 class Transpose(Function):
     """y = x with axes permuted by p;  dL/dx = g permuted by the inverse of p."""
 
@@ -31,12 +46,12 @@ class Transpose(Function):
 
     @staticmethod
     def forward(ctx, x, axes):
-        ctx.axes = axes
+        ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
         return x.transpose(axes)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.transpose(xp.argsort(ctx.axes)), None
+        return xp.transpose(grad, ctx.inverse), None
 
 
 class GetItem(Function):
@@ -59,13 +74,30 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        full = xp.zeros(ctx.input_shapes[0], dtype=grad.dtype)
-        if ctx._advanced:
-            (index,) = ctx.saved_tensors
-            xp.add.at(full, index, grad)  # integer arrays may repeat an element
+        index = ctx.saved_tensors[0] if ctx._advanced else ctx.index
+        return IndexAdd.apply(grad, shape=ctx.input_shapes[0], index=index), None
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with g added at `index` (repeated positions accumulate): GetItem's backward.
+
+    Linear in g, with adjoint the gather: dL/dg = G[index]. So GetItem and IndexAdd are
+    each other's backward, to any order.
+    """
+
+    @staticmethod
+    def forward(ctx, grad, *, shape, index):
+        ctx.index = index
+        full = xp.zeros(shape, dtype=grad.dtype)
+        if _is_basic(index):
+            full[index] = grad
         else:
-            full[ctx.index] = grad
-        return full, None
+            xp.add.at(full, index, grad)  # integer arrays may repeat an element
+        return full
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GetItem.apply(grad, ctx.index)
 
 
 def _is_basic(index):
@@ -94,14 +126,14 @@ class Concatenate(Function):
 
     @staticmethod
     def forward(ctx, *arrays, axis):
-        ctx.axis = axis
-        ctx.sizes = [a.shape[axis] for a in arrays]
+        ends = list(itertools.accumulate(a.shape[axis] for a in arrays))
+        lead = (slice(None),) * axis
+        ctx.pieces = [lead + (slice(end - a.shape[axis], end),) for a, end in zip(arrays, ends)]
         return xp.concatenate(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
-        cuts = xp.cumsum(ctx.sizes)[:-1]
-        return tuple(xp.split(grad, cuts, axis=ctx.axis))
+        return tuple(grad[piece] for piece in ctx.pieces)
 
 
 class Stack(Function):
@@ -114,7 +146,8 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(xp.moveaxis(grad, ctx.axis, 0))
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.axis]))
 
 
 class BroadcastTo(Function):
@@ -138,6 +171,10 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(operator.index(s) for s in shape)
+
+
+def identity(x):
+    return Identity.apply(x)
 
 
 def reshape(x, *shape):
@@ -267,3 +304,28 @@ def broadcast_to(x, shape):
     if xp.broadcast_shapes(x.shape, shape) != shape:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
     return BroadcastTo.apply(x, shape)
+
+
+def expand_dims(x, axis):
+    """x with size-1 axes inserted at `axis` (an int or a tuple), as numpy.expand_dims."""
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    ndim = x.ndim + len(axes)
+    positions = sorted(check_axis("expand_dims", a, ndim) for a in axes)
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"expand_dims: repeated axis in {axis!r}")
+    shape = list(x.shape)
+    for p in positions:
+        shape.insert(p, 1)
+    return reshape(x, tuple(shape))
+
+
+def squeeze(x, axis=None):
+    """x without size-1 axes (all of them, or those in `axis`)."""
+    if axis is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    axes = {check_axis("squeeze", a, x.ndim) for a in axes}
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of a tensor of shape {x.shape} has size {x.shape[a]}, not 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))

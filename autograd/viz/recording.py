@@ -42,14 +42,39 @@ class Scope:
         return f"<Scope {type(self.owner).__name__} #{self.number}>"
 
 
+# The hook is in record_hooks only while some thread has a scope open or a recording
+# active, so building a graph outside every module call costs the engine nothing.
+_open = [0]
+_open_lock = threading.Lock()
+
+
+def _opened():
+    with _open_lock:
+        _open[0] += 1
+        if _open[0] == 1:
+            record_hooks.append(_on_node)
+
+
+def _closed():
+    with _open_lock:
+        _open[0] -= 1
+        if _open[0] == 0:
+            record_hooks.remove(_on_node)
+
+
 def enter_scope(owner):
     """Open a scope: nodes created until `exit_scope()` belong to this call of `owner`."""
     scopes = _state.scopes
+    if not scopes:
+        _opened()                           # one count per thread's outermost scope
     scopes.append(Scope(owner, scopes[-1] if scopes else None, next(_scope_numbers)))
 
 
 def exit_scope():
-    _state.scopes.pop()
+    scopes = _state.scopes
+    scopes.pop()
+    if not scopes:
+        _closed()
 
 
 class Recording:
@@ -86,10 +111,12 @@ class record:
         _last[0] = self.recording
         _recordings.add(self.recording)
         _state.recordings.append(self.recording)
+        _opened()
         return self.recording
 
     def __exit__(self, *exc):
         _state.recordings.remove(self.recording)
+        _closed()
         return False
 
 
@@ -107,8 +134,6 @@ def _on_node(node, out):
             recording.outputs[node] = out
         out.retain_grad()
 
-
-record_hooks.append(_on_node)
 
 
 def topological_order(node):

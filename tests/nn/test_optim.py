@@ -44,7 +44,7 @@ def test_steps_match_torch(name, kwargs, dtype):
             if step == 2 and p is ours[1]:          # a parameter without a gradient is skipped
                 p.grad, tp.grad = None, None
                 continue
-            p.grad, tp.grad = grad, torch.tensor(grad)
+            p.grad, tp.grad = Tensor(grad), torch.tensor(grad)
         opt.step()
         topt.step()
         for i, (p, tp) in enumerate(zip(ours, theirs)):
@@ -74,7 +74,7 @@ def test_training_a_model_reduces_loss_and_grads_are_from_engine():
 def test_step_bumps_versions_so_stale_graphs_raise():
     p = nn.Parameter(np.ones(3))
     out = (p * p).sum()
-    p.grad = np.ones(3)
+    p.grad = Tensor(np.ones(3))
     nn.optim.SGD([p], lr=0.1).step()
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         out.backward()
@@ -111,7 +111,7 @@ def test_state_dict_roundtrip_continues_identically(name, kwargs, tmp_path):
         rng = np.random.default_rng(seed)
         for _ in range(steps):
             for p in params:
-                p.grad = rng.standard_normal(p.shape)
+                p.grad = Tensor(rng.standard_normal(p.shape))
             opt.step()
 
     params = [nn.Parameter(a) for a in make_params(np.float64)]
@@ -130,7 +130,7 @@ def test_state_dict_roundtrip_continues_identically(name, kwargs, tmp_path):
 
 def test_load_state_dict_mismatch_errors():
     opt = nn.optim.Adam([nn.Parameter(np.ones(3))])
-    opt.param_groups[0]["params"][0].grad = np.ones(3)
+    opt.param_groups[0]["params"][0].grad = Tensor(np.ones(3))
     opt.step()
     other = nn.optim.Adam([nn.Parameter(np.ones(4))])
     with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 0 has shape \(3,\)"):
@@ -145,7 +145,7 @@ def test_load_state_dict_mismatch_errors():
 def test_param_groups_have_their_own_lr():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(2))
     opt = nn.optim.SGD([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1)
-    a.grad = b.grad = np.ones(2)
+    a.grad = b.grad = Tensor(np.ones(2))
     opt.step()
     np.testing.assert_allclose(a.data, 0.9)
     np.testing.assert_allclose(b.data, 0.0)
@@ -191,7 +191,7 @@ def test_scheduler_state_dict_roundtrip():
 def test_load_state_dict_keeps_float_state_of_a_0d_parameter_as_arrays():
     p = nn.Parameter(np.array(1.0, dtype=np.float32))
     opt = nn.optim.Adam([p], lr=0.1)
-    p.grad = np.array(0.5, dtype=np.float32)
+    p.grad = Tensor(np.array(0.5, dtype=np.float32))
     opt.step()
     q = nn.Parameter(p.data.copy())
     restored = nn.optim.Adam([q], lr=0.1)
@@ -200,8 +200,8 @@ def test_load_state_dict_keeps_float_state_of_a_0d_parameter_as_arrays():
     assert type(state["step"]) is int and state["step"] == 1
     for name in ("exp_avg", "exp_avg_sq"):
         assert isinstance(state[name], np.ndarray) and state[name].dtype == np.float32
-    q.grad = np.array(0.5, dtype=np.float32)
-    p.grad = np.array(0.5, dtype=np.float32)
+    q.grad = Tensor(np.array(0.5, dtype=np.float32))
+    p.grad = Tensor(np.array(0.5, dtype=np.float32))
     restored.step()
     opt.step()
     assert q.data == p.data

@@ -40,6 +40,7 @@ def test_gradients_match_central_differences(p):
         return conv2d(x, w, b, stride=p["stride"], padding=p["padding"])
 
     assert ag.gradcheck(fn, *[a for a in (x, w, b) if a is not None], rtol=1e-5, atol=1e-7)
+    assert ag.gradgradcheck(fn, *[a for a in (x, w, b) if a is not None], rtol=1e-5, atol=1e-7)
 
 
 @given(conv_cases)

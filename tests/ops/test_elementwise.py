@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import (assert_gradients_match, assert_matches_torch, broadcastable_shapes,
+from autograd.testing import (assert_gradients_match, assert_matches_torch, assert_second_gradients_match,
+                              broadcastable_shapes,
                               distinct_values, shapes)
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
@@ -67,6 +68,7 @@ def test_unary_forward_matches_numpy_and_gradcheck(name, data, shape):
     out = fn(Tensor(x), **params)
     np.testing.assert_allclose(out.data, reference(x, **params), rtol=1e-12, atol=1e-12)
     assert_gradients_match(lambda t: fn(t, **params), Tensor(x, requires_grad=True))
+    assert_second_gradients_match(lambda t: fn(t, **params), Tensor(x, requires_grad=True))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -131,6 +133,7 @@ def test_binary_broadcasting_forward_and_gradcheck(name, data, shapes_ab):
     a, b = values(data.draw, *shapes_ab)
     np.testing.assert_allclose(fn(Tensor(a), Tensor(b)).data, reference(a, b), rtol=1e-12)
     assert_gradients_match(fn, Tensor(a), Tensor(b))
+    assert_second_gradients_match(fn, Tensor(a), Tensor(b))
 
 
 @pytest.mark.parametrize("name", OPERATORS)
@@ -160,6 +163,7 @@ def test_binary_matches_torch(name, dtype):
 def test_scalar_and_array_operands(expression):
     x = np.array([0.5, 1.25, 2.0])
     assert_gradients_match(expression, Tensor(x))
+    assert_second_gradients_match(expression, Tensor(x))
     x32 = Tensor(x.astype(np.float32), requires_grad=True)
     out = expression(x32)
     assert out.dtype == np.float32, "a constant must never promote float32"
@@ -177,6 +181,7 @@ def test_where_forward_and_gradcheck(data, shapes_cab):
     a, b = uniform(-5, 5)(data.draw, shape_a), uniform(-5, 5)(data.draw, shape_b)
     np.testing.assert_array_equal(ag.where(condition, Tensor(a), Tensor(b)).data, np.where(condition, a, b))
     assert_gradients_match(lambda a, b: ag.where(condition, a, b), Tensor(a), Tensor(b))
+    assert_second_gradients_match(lambda a, b: ag.where(condition, a, b), Tensor(a), Tensor(b))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -7,7 +7,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, tensors
+from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, tensors
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -27,6 +27,7 @@ def test_matmul_forward_and_gradcheck(data, shapes_ab):
     a, b = (data.draw(tensors(shape=s)) for s in shapes_ab)
     np.testing.assert_allclose((a @ b).data, a.data @ b.data, rtol=1e-12)
     assert_gradients_match(ag.matmul, a, b)
+    assert_second_gradients_match(ag.matmul, a, b)
 
 
 @given(data=st.data(), batch=hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
@@ -39,6 +40,7 @@ def test_linear_forward_and_gradcheck(data, batch, features, out, with_bias):
     np.testing.assert_allclose(ag.linear(x, w, b).data, expected, rtol=1e-12, atol=1e-12)
     inputs = (x, w, b) if with_bias else (x, w)
     assert_gradients_match(lambda *t: ag.linear(*t), *inputs)
+    assert_second_gradients_match(lambda *t: ag.linear(*t), *inputs)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -37,6 +37,7 @@ def arrays_and_axis(draw):
 def test_softmax_gradients_match_central_differences(fn, case):
     x, axis = case
     assert ag.gradcheck(lambda t: fn(t, axis), x, rtol=1e-5, atol=1e-7)
+    assert ag.gradgradcheck(lambda t: fn(t, axis), x, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -45,6 +46,7 @@ def test_softmax_gradients_match_central_differences(fn, case):
 def test_loss_gradients_match_central_differences(loss, reduction, case):
     scores, target = case
     assert ag.gradcheck(lambda s: loss(s, target, reduction=reduction), scores, rtol=1e-5, atol=1e-7)
+    assert ag.gradgradcheck(lambda s: loss(s, target, reduction=reduction), scores, rtol=1e-5, atol=1e-7)
 
 
 def torch_hinge(torch, scores, target, margin, reduction):

@@ -33,6 +33,7 @@ def distinct_values(p, dtype=np.float64):
 def test_gradients_match_central_differences(pool, p):
     x = distinct_values(p)
     assert ag.gradcheck(lambda t: pool(t, p["kernel_size"], p["stride"]), x, rtol=1e-5, atol=1e-7)
+    assert ag.gradgradcheck(lambda t: pool(t, p["kernel_size"], p["stride"]), x, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("pool", POOLS)

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, distinct_values, shapes
+from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, distinct_values, shapes
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 REDUCTIONS = {"sum": (ag.sum, np.sum), "mean": (ag.mean, np.mean), "max": (ag.max, np.max),
@@ -36,6 +36,7 @@ def test_reduction_forward_and_gradcheck(name, data, shape, keepdims):
     out = fn(Tensor(x), axis, keepdims)
     np.testing.assert_allclose(out.data, reference(x, axis=axis, keepdims=keepdims), rtol=1e-12)
     assert_gradients_match(lambda t: fn(t, axis=axis, keepdims=keepdims), Tensor(x))
+    assert_second_gradients_match(lambda t: fn(t, axis=axis, keepdims=keepdims), Tensor(x))
 
 
 @pytest.mark.parametrize("name", REDUCTIONS)

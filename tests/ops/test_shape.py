@@ -7,7 +7,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, shapes, tensors
+from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, shapes, tensors
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -15,6 +15,7 @@ TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 def check(fn, x, expected):
     np.testing.assert_array_equal(fn(Tensor(x.data)).data, expected)
     assert_gradients_match(fn, x)
+    assert_second_gradients_match(fn, x)
 
 
 @given(x=tensors(), data=st.data())
@@ -98,10 +99,12 @@ def test_concatenate_and_stack(data, shape, k):
     arrays = [p.data for p in parts]
     np.testing.assert_array_equal(ag.concatenate(parts, axis).data, np.concatenate(arrays, axis))
     assert_gradients_match(lambda *ts: ag.concatenate(ts, axis=axis), *parts)
+    assert_second_gradients_match(lambda *ts: ag.concatenate(ts, axis=axis), *parts)
     same = [data.draw(tensors(shape=shape)) for _ in range(k)]
     stack_axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
     np.testing.assert_array_equal(ag.stack(same, stack_axis).data, np.stack([t.data for t in same], stack_axis))
     assert_gradients_match(lambda *ts: ag.stack(ts, axis=stack_axis), *same)
+    assert_second_gradients_match(lambda *ts: ag.stack(ts, axis=stack_axis), *same)
 
 
 @given(data=st.data(), shapes_xy=hnp.mutually_broadcastable_shapes(num_shapes=1, max_dims=4, max_side=4))

@@ -1,0 +1,132 @@
+"""NumPy's protocols for Tensors (NEP 13 `__array_ufunc__`, NEP 18 `__array_function__`).
+
+- A NumPy ufunc or function that has a dyngrad op runs that op: `array * t`, `np.exp(t)`
+  and `np.where(c, t, 0)` are Tensors in the graph. This is also what makes the backward
+  rules differentiable: a rule written as `grad * xp.exp(y)` computes on arrays for a
+  first-order backward and records the graph when handed Tensors (create_graph=True).
+- Non-differentiable ufuncs (comparisons, `sign`, `isnan`, ...) give plain arrays, as
+  the Tensor comparison operators do.
+- `out=` writes into the given array in place, outside the graph: `p.data -= lr * p.grad`.
+- Anything else runs on the underlying arrays and returns arrays, like `np.asarray(t)`
+  first, except when that would silently drop the graph (an input requires grad and grad
+  mode is on): then it is a TypeError naming the function.
+"""
+from .backend import xp
+from .grad_mode import _mode
+from .ops import elementwise, linalg, reduce
+from .ops import shape as shape_ops
+from .tensor import Tensor
+
+UFUNCS = {
+    xp.add: elementwise.add,
+    xp.subtract: elementwise.sub,
+    xp.multiply: elementwise.mul,
+    xp.true_divide: elementwise.div,
+    xp.power: elementwise.pow,
+    xp.maximum: elementwise.maximum,
+    xp.minimum: elementwise.minimum,
+    xp.matmul: linalg.matmul,
+    xp.negative: elementwise.neg,
+    xp.positive: lambda x: x,
+    xp.exp: elementwise.exp,
+    xp.log: elementwise.log,
+    xp.sqrt: elementwise.sqrt,
+    xp.tanh: elementwise.tanh,
+    xp.absolute: elementwise.abs,
+    xp.square: lambda x: elementwise.mul(x, x),
+}
+
+# Piecewise constant (zero gradient) or boolean: computed on the arrays.
+NON_DIFFERENTIABLE = {
+    xp.greater, xp.greater_equal, xp.less, xp.less_equal, xp.equal, xp.not_equal,
+    xp.sign, xp.isnan, xp.isinf, xp.isfinite, xp.signbit, xp.floor, xp.ceil, xp.rint, xp.trunc,
+    xp.logical_and, xp.logical_or, xp.logical_not, xp.logical_xor,
+}
+
+
+def _sum(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
+    _no_extras("sum", dtype=dtype, out=out, **unused)
+    return reduce.sum(a, axis, keepdims)
+
+
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
+    _no_extras("mean", dtype=dtype, out=out, **unused)
+    return reduce.mean(a, axis, keepdims)
+
+
+def _transpose(a, axes=None):
+    return shape_ops.transpose(a) if axes is None else shape_ops.permute(a, *axes)
+
+
+def _no_extras(name, **extras):
+    given = [k for k, v in extras.items() if v is not None]
+    if given:
+        raise TypeError(f"numpy.{name} on a Tensor: argument(s) {', '.join(given)} are not supported")
+
+
+FUNCTIONS = {
+    xp.where: lambda condition, a, b: elementwise.where(condition, a, b),
+    xp.broadcast_to: lambda a, shape: shape_ops.broadcast_to(a, shape),
+    xp.expand_dims: lambda a, axis: shape_ops.expand_dims(a, axis),
+    xp.squeeze: lambda a, axis=None: shape_ops.squeeze(a, axis),
+    xp.swapaxes: lambda a, axis1, axis2: shape_ops.transpose(a, axis1, axis2),
+    xp.reshape: lambda a, shape: shape_ops.reshape(a, shape),
+    xp.transpose: _transpose,
+    xp.concatenate: lambda arrays, axis=0: shape_ops.concatenate(arrays, axis),
+    xp.stack: lambda arrays, axis=0: shape_ops.stack(arrays, axis),
+    xp.sum: _sum,
+    xp.mean: _mean,
+    xp.clip: lambda a, a_min=None, a_max=None: elementwise.clip(a, a_min, a_max),
+}
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    if method == "__call__" and not kwargs:
+        op = UFUNCS.get(ufunc)
+        if op is not None:
+            return op(*inputs)
+    if ufunc in NON_DIFFERENTIABLE:
+        return getattr(ufunc, method)(*_arrays(inputs), **kwargs)
+    _refuse_dropping_the_graph(f"numpy.{ufunc.__name__}", inputs)
+    out = kwargs.get("out")
+    if out is not None:
+        kwargs = dict(kwargs, out=tuple(_writable_array(o, ufunc) for o in out))
+    return getattr(ufunc, method)(*_arrays(inputs), **kwargs)
+
+
+def array_function(func, args, kwargs):
+    op = FUNCTIONS.get(func)
+    if op is not None:
+        return op(*args, **kwargs)
+    _refuse_dropping_the_graph(f"numpy.{func.__name__}", list(args) + list(kwargs.values()))
+    return func(*_arrays(args), **{k: _arrays(v) for k, v in kwargs.items()})
+
+
+def _arrays(value):
+    """Tensors (also inside lists and tuples) replaced by their arrays."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, (list, tuple)):
+        return type(value)(_arrays(v) for v in value)
+    return value
+
+
+def _refuse_dropping_the_graph(name, values):
+    if not _mode.enabled:
+        return
+    for v in values:
+        items = v if isinstance(v, (list, tuple)) else (v,)
+        if any(isinstance(t, Tensor) and t._requires_grad for t in items):
+            raise TypeError(f"{name} has no dyngrad op, and on a Tensor that requires grad it would "
+                            "silently drop the graph; use the Tensor's own ops, or .detach() first")
+
+
+def _writable_array(out, ufunc):
+    """An `out=` target: arrays as they are; a Tensor's array, changed in place like `t += x`."""
+    if not isinstance(out, Tensor):
+        return out
+    if out._requires_grad and _mode.enabled:
+        raise RuntimeError(f"numpy.{ufunc.__name__}(out=...): in-place operation on a tensor that "
+                           "requires grad; do it inside `with no_grad():`")
+    out._version.value += 1
+    return out.data
