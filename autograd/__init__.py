@@ -13,6 +13,7 @@ from .engine import backward, grad, topological_order, unbroadcast
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from . import functional
 from .ops.elementwise import (abs, add, astype, clip, div, exp, leaky_relu, log, maximum, minimum, mul,
                               neg, pow, relu, sigmoid, sqrt, sub, tanh, where)
 from .ops.conv import conv2d

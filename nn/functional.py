@@ -72,31 +72,45 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"{input.shape}, got {np.shape(array)}")
     axes = (0,) + tuple(range(2, input.ndim))
     shape = (1, channels) + (1,) * (input.ndim - 2)          # broadcasts over N and spatial axes
+    # float16 has too little range for the statistics (a variance of 300**2 overflows its
+    # 65504) and too little precision for counts; as PyTorch, compute in float32 and
+    # return the input's dtype. Weights and running statistics may be float16 or float32.
+    out_dtype = input.dtype
+    compute = np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
+    x = input.astype(compute) if isinstance(input, Tensor) else input
     if training:
         count = input.size // channels
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
-        mean = input.mean(axis=axes, keepdims=True)
-        centered = input - mean
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
         var = (centered * centered).mean(axis=axes, keepdims=True)
         x_hat = centered / (var + eps).sqrt()
         if running_mean is not None:
             running_mean *= 1 - momentum
-            running_mean += momentum * mean.data.reshape(channels)
+            running_mean += (momentum * mean.data.reshape(channels)).astype(running_mean.dtype)
         if running_var is not None:
             running_var *= 1 - momentum
-            running_var += (momentum * count / (count - 1)) * var.data.reshape(channels)
+            running_var += ((momentum * count / (count - 1))
+                            * var.data.reshape(channels)).astype(running_var.dtype)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not training")
-        inv_std = 1.0 / np.sqrt(running_var + eps)
-        x_hat = (input - running_mean.reshape(shape)) * inv_std.reshape(shape)
+        inv_std = 1.0 / np.sqrt(running_var.astype(compute) + eps)
+        x_hat = (x - running_mean.astype(compute).reshape(shape)) * inv_std.reshape(shape)
     if weight is not None:
-        x_hat = x_hat * weight.reshape(shape)
+        x_hat = x_hat * _in_dtype(weight, compute).reshape(shape)
     if bias is not None:
-        x_hat = x_hat + bias.reshape(shape)
-    return x_hat
+        x_hat = x_hat + _in_dtype(bias, compute).reshape(shape)
+    return x_hat.astype(out_dtype) if compute != out_dtype else x_hat
+
+
+def _in_dtype(parameter, dtype):
+    """A float16 parameter joins float32 statistics (its gradient comes back in float16)."""
+    if parameter.dtype == dtype or np.dtype(parameter.dtype) != np.float16:
+        return parameter
+    return parameter.astype(dtype)
 
 
 def mse_loss(input, target, reduction="mean"):

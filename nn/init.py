@@ -1,33 +1,60 @@
 """Weight initialisation, in place, with PyTorch's names and formulas.
 
 Every function fills `tensor.data` (a Tensor or Parameter; a plain ndarray works too)
-and returns the tensor. All draws come from one NumPy Generator that
+and returns the tensor. All draws (and dropout's) come from `default_generator()`, which
 `nn.manual_seed(seed)` reseeds, so a seeded model construction (and dropout) is
 reproducible. Values are drawn in float64 and cast to the tensor's dtype.
+
+Each drawing function also takes ``generator=`` (a numpy.random.Generator), as PyTorch's.
+
+Random state per thread: `manual_seed` gives the calling thread its own Generator (and
+makes it the default of threads that never seeded), so two threads that each seed and
+train a model draw from separate streams and each get the result of a sequential run.
+A program that seeds once, in one thread, behaves as with one global generator.
 
 fan_in / fan_out of a weight (out, in, *kernel) are in * prod(kernel) and
 out * prod(kernel), as in PyTorch.
 """
 import math
+import threading
 
 import numpy as np
 
 from .module import _raw
 
-_state = {"generator": np.random.default_rng()}
+_shared = {"generator": np.random.default_rng()}   # for threads that never called manual_seed
+_per_thread = threading.local()
 
 
 def manual_seed(seed):
-    """Reseed the generator behind `nn.init` and dropout; returns the new Generator."""
+    """Reseed the calling thread's generator behind `nn.init` and dropout (also the default
+    of threads that never seeded); returns the new Generator."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
-    _state["generator"] = np.random.default_rng(int(seed))
-    return _state["generator"]
+    generator = np.random.default_rng(int(seed))
+    _per_thread.generator = _shared["generator"] = generator
+    return generator
 
 
 def default_generator():
-    """The Generator that init functions and dropout draw from."""
-    return _state["generator"]
+    """The Generator that init functions and dropout draw from in the calling thread."""
+    return getattr(_per_thread, "generator", None) or _shared["generator"]
+
+
+def _seed_thread(seed):
+    """Reseed only the calling thread's generator (fit's per-epoch reseeding: other
+    threads' default stays what the user seeded)."""
+    _per_thread.generator = np.random.default_rng(seed)
+    return _per_thread.generator
+
+
+def _generator(generator, name):
+    if generator is None:
+        return default_generator()
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{name}: generator must be a numpy.random.Generator, "
+                        f"got {type(generator).__name__}")
+    return generator
 
 
 def _array(tensor, name):
@@ -82,25 +109,25 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0):
-    """Fill with U(a, b)."""
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b), drawn from ``generator`` (default: default_generator())."""
     if a > b:
         raise ValueError(f"uniform_: lower bound a={a} is greater than upper bound b={b}")
     data = _array(tensor, "uniform_")
-    return _fill(tensor, default_generator().uniform(a, b, size=data.shape))
+    return _fill(tensor, _generator(generator, "uniform_").uniform(a, b, size=data.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
-    """Fill with N(mean, std^2)."""
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std^2), drawn from ``generator`` (default: default_generator())."""
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
     data = _array(tensor, "normal_")
-    return _fill(tensor, default_generator().normal(mean, std, size=data.shape))
+    return _fill(tensor, _generator(generator, "normal_").normal(mean, std, size=data.shape))
 
 
-def scaled_normal_(tensor, weight_scale):
+def scaled_normal_(tensor, weight_scale, generator=None):
     """Fill with weight_scale * N(0, 1): CS231n's `weight_scale * np.random.randn(...)`."""
-    return normal_(tensor, 0.0, weight_scale)
+    return normal_(tensor, 0.0, weight_scale, generator)
 
 
 def constant_(tensor, val):
@@ -116,37 +143,37 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """U(-b, b) with b = gain * sqrt(3 / fan) (He et al., 2015); a is the leaky_relu slope."""
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2) with std = gain / sqrt(fan)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
-def default_init_(weight, bias=None):
+def default_init_(weight, bias=None, generator=None):
     """PyTorch's default for Linear and Conv2d: kaiming_uniform_(a=sqrt(5)) on the weight,
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias."""
-    kaiming_uniform_(weight, a=math.sqrt(5))
+    kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
     if bias is not None:
         fan_in, _ = _calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-        uniform_(bias, -bound, bound)
+        uniform_(bias, -bound, bound, generator)
     return weight

@@ -26,6 +26,13 @@ def _check(condition, message):
         raise ValueError(message)
 
 
+def _real(owner, name, value):
+    """``value`` when it is a real number (not a bool, not a str); else TypeError naming it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
+    return value
+
+
 class Optimizer:
     """Base class: parameter groups, state, zero_grad, state_dict. Subclasses define `_update`."""
 
@@ -42,6 +49,9 @@ class Optimizer:
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
+        if len({isinstance(group, dict) for group in groups}) == 2:
+            raise TypeError(f"{type(self).__name__}: params mixes parameter-group dicts and "
+                            "Tensors; pass either Tensors or dicts like {'params': [...], 'lr': ...}")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -67,16 +77,34 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _validate(self, group):
+        """Check a group's hyperparameters, types first (an error names the argument)."""
+        owner = type(self).__name__
         for name in ("lr", "weight_decay", "eps", "momentum", "alpha", "dampening"):
-            value = group.get(name, 0)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{type(self).__name__}: {name} must be a number, "
-                                f"got {type(value).__name__} {value!r}")
+            if name in group:
+                _real(owner, name, group[name])
+        for name in ("nesterov", "amsgrad", "centered"):
+            if name in group and not isinstance(group[name], (bool, np.bool_)):
+                raise TypeError(f"{owner}: {name} must be True or False, "
+                                f"got {type(group[name]).__name__} {group[name]!r}")
+        if "betas" in group:
+            betas = group["betas"]
+            if (isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list))
+                    or len(betas) != 2):
+                raise TypeError(f"{owner}: betas must be a pair of numbers (beta1, beta2), "
+                                f"got {type(betas).__name__} {betas!r}")
+            for beta in betas:
+                _real(owner, "betas", beta)
+            _check(all(0 <= b < 1 for b in betas),
+                   f"Invalid beta parameters: {tuple(betas)} (each must be in [0, 1))")
+            group["betas"] = tuple(betas)
         _check(group["lr"] >= 0, f"Invalid learning rate: {group['lr']} (must be >= 0)")
         _check(group.get("weight_decay", 0) >= 0,
                f"Invalid weight_decay value: {group.get('weight_decay')} (must be >= 0)")
         _check(group.get("eps", 0) >= 0, f"Invalid epsilon value: {group.get('eps')} (must be >= 0)")
         _check(group.get("momentum", 0) >= 0, f"Invalid momentum value: {group.get('momentum')} (must be >= 0)")
+        _check(group.get("alpha", 0) >= 0, f"Invalid alpha value: {group.get('alpha')} (must be >= 0)")
+        _check(not group.get("nesterov") or (group["momentum"] > 0 and group["dampening"] == 0),
+               "Nesterov momentum requires a momentum > 0 and zero dampening")
 
     def zero_grad(self, set_to_none=True):
         zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
@@ -86,10 +114,11 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                if p.grad.shape != p.data.shape:
-                    raise ValueError(f"{type(self).__name__}.step: gradient of shape {p.grad.shape} does "
+                grad = p.grad.data
+                if grad.shape != p.data.shape:
+                    raise ValueError(f"{type(self).__name__}.step: gradient of shape {grad.shape} does "
                                      f"not match its parameter's shape {p.data.shape}")
-                self._update(p, p.grad.data, self.state.setdefault(p, {}), group)
+                self._update(p, grad, self.state.setdefault(p, {}), group)
                 p._version.value += 1
 
     def _update(self, p, grad, state, group):
@@ -177,8 +206,6 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
@@ -205,7 +232,6 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False):
-        _check(alpha >= 0, f"Invalid alpha value: {alpha} (must be >= 0)")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 
@@ -249,9 +275,7 @@ class Adam(Optimizer):
     decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
-        _check(len(betas) == 2 and all(0 <= b < 1 for b in betas),
-               f"Invalid beta parameters: {betas} (each must be in [0, 1))")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad))
 
     def _update(self, p, grad, state, group):
@@ -307,6 +331,9 @@ class LRScheduler:
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")
+        if isinstance(last_epoch, (bool, np.bool_)) or not isinstance(last_epoch, numbers.Integral):
+            raise TypeError(f"{type(self).__name__}: last_epoch must be an int, "
+                            f"got {type(last_epoch).__name__} {last_epoch!r}")
         self.optimizer = optimizer
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
@@ -350,7 +377,7 @@ class ExponentialLR(LRScheduler):
     _state_names = ("gamma",)
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        _check(gamma > 0, f"ExponentialLR: gamma must be positive, got {gamma}")
+        _check(_real("ExponentialLR", "gamma", gamma) > 0, f"ExponentialLR: gamma must be positive, got {gamma}")
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -366,9 +393,11 @@ class StepLR(LRScheduler):
     _state_names = ("step_size", "gamma")
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        _check(isinstance(step_size, int) and step_size > 0,
-               f"StepLR: step_size must be a positive int, got {step_size!r}")
-        _check(gamma > 0, f"StepLR: gamma must be positive, got {gamma}")
+        if isinstance(step_size, (bool, np.bool_)) or not isinstance(step_size, numbers.Integral):
+            raise TypeError(f"StepLR: step_size must be an int, got {type(step_size).__name__} {step_size!r}")
+        _check(step_size > 0, f"StepLR: step_size must be a positive int, got {step_size!r}")
+        _check(_real("StepLR", "gamma", gamma) > 0, f"StepLR: gamma must be positive, got {gamma}")
+        step_size = int(step_size)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 

@@ -15,11 +15,26 @@ at the end. With ``checkpoint_dir`` it writes ``checkpoint.npz`` after every epo
 
 Reproducibility: with a ``seed``, epoch ``e`` shuffles with ``default_rng([seed, e])`` and
 reseeds nn's random state (dropout) from (seed, e), so a run, or a run resumed at any
-epoch boundary, is bit-for-bit repeatable.
+epoch boundary, is bit-for-bit repeatable. nn's random state belongs to the calling
+thread, so two threads training separately seeded models each get a sequential run's
+result.
+
+Divergence: a non-finite (nan or inf) training loss stops fit before that batch's
+update, with NonFiniteLossError saying where; the model then holds the best parameters so
+far and the checkpoint the last finished epoch. ``on_nonfinite_loss="continue"`` trains
+on instead, counting such batches in ``history["nonfinite_losses"]`` and saying so.
+
+Checkpoints record the model's class, the optimizer's class and settings and the
+caller's ``config`` (e.g. a command line's flags); ``resume=True`` refuses a checkpoint
+whose record differs, and a refused or failed resume leaves the model, optimizer and
+scheduler as they were.
 """
 
 import json
+import math
+import numbers
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +46,7 @@ from autograd import Tensor, no_grad
 from nn.data import DataLoader
 
 __all__ = ["fit", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "CheckpointError",
-           "CHECKPOINT_NAME", "MODEL_NAME"]
+           "NonFiniteLossError", "checkpoint_record", "CHECKPOINT_NAME", "MODEL_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 MODEL_NAME = "model.npz"
@@ -44,6 +59,15 @@ class CheckpointError(ValueError):
     def __init__(self, message, corrupt):
         super().__init__(message)
         self.corrupt = corrupt
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became nan or inf: the run diverged. ``epoch`` and ``iteration``
+    (1-based) say where, ``loss`` is the value and ``history`` the run so far."""
+
+    def __init__(self, message, epoch, iteration, loss, history):
+        super().__init__(message)
+        self.epoch, self.iteration, self.loss, self.history = epoch, iteration, loss, history
 
 
 def predict(model, X, batch_size=1000):
@@ -76,13 +100,14 @@ def evaluate(model, X, y, batch_size=1000):
 
 def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=100,
         lr_scheduler=None, checkpoint_dir=None, resume=False, seed=None, quiet=False,
-        train_acc_samples=1000, eval_batch_size=1000):
+        train_acc_samples=1000, eval_batch_size=1000, on_nonfinite_loss="raise", config=None):
     """Train ``model`` for ``epochs`` epochs; return the history dict.
 
     history: ``loss`` (every iteration), ``train_acc``, ``val_acc``, ``lr`` (the rate the
     epoch trained with), ``time`` (seconds per epoch, evaluation included), one entry per
-    epoch; ``best_val_acc`` and ``best_epoch`` (1-based). On return the model holds the
-    best-on-validation parameters.
+    epoch; ``best_val_acc`` and ``best_epoch`` (1-based); ``nonfinite_losses`` (batches
+    whose loss was nan or inf). On return the model holds the best-on-validation
+    parameters.
 
     ``train_acc_samples`` caps the training images used for train accuracy (a fixed
     subsample, as CS231n's check_accuracy); None uses them all. ``quiet`` turns off the
@@ -92,22 +117,29 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     A final training batch of a single sample is dropped (its epoch trains on one sample
     fewer): batch norm can't compute training statistics from one value per channel.
 
-    A checkpoint that can't be loaded on ``resume`` raises CheckpointError.
+    ``on_nonfinite_loss``: "raise" (stop with NonFiniteLossError, see the module
+    docstring) or "continue". ``config``: a JSON-serialisable dict describing the run,
+    stored in the checkpoint and compared on resume.
+
+    Every argument is checked before any work is done. A checkpoint that can't be loaded
+    on ``resume``, or that was written for another model class, optimizer or config,
+    raises CheckpointError and changes nothing.
     """
-    if epochs < 0:
-        raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
+    _check_fit_arguments(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
+                         resume, checkpoint_dir, train_acc_samples, eval_batch_size,
+                         on_nonfinite_loss)
+    record = checkpoint_record(model, optimizer, config)
     checkpoint_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir else None
-    if resume and checkpoint_path is None:
-        raise ValueError("fit: resume=True needs a checkpoint_dir to resume from")
     if checkpoint_path is not None:
         checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
     train_idx = _train_subsample(len(X_train), train_acc_samples, seed)
     history = {"loss": [], "train_acc": [], "val_acc": [], "lr": [], "time": [],
-               "best_val_acc": None, "best_epoch": None}
+               "best_val_acc": None, "best_epoch": None, "nonfinite_losses": 0}
     best_state, start_epoch = None, 0
     if resume and checkpoint_path.is_file():
         start_epoch, history, best_state = load_checkpoint(
-            checkpoint_path, model, optimizer, lr_scheduler)
+            checkpoint_path, model, optimizer, lr_scheduler, record=record)
+        history.setdefault("nonfinite_losses", 0)
         _say(quiet, f"resuming from {checkpoint_path} after epoch {start_epoch}")
     elif resume:
         _say(quiet, f"no checkpoint at {checkpoint_path}; starting from scratch")
@@ -115,8 +147,24 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     for epoch in range(start_epoch, epochs):
         started = time.perf_counter()
         lr = _current_lr(optimizer)
-        losses = _train_epoch(model, optimizer, X_train, y_train, batch_size, seed, epoch,
-                              desc=f"epoch {epoch + 1}/{epochs}", quiet=quiet)
+        try:
+            losses, nonfinite = _train_epoch(model, optimizer, X_train, y_train, batch_size, seed,
+                                             epoch, desc=f"epoch {epoch + 1}/{epochs}", quiet=quiet,
+                                             stop_at_nonfinite=on_nonfinite_loss == "raise")
+        except _Diverged as diverged:
+            history["loss"].extend(diverged.losses)
+            if best_state is not None:
+                model.load_state_dict(best_state)
+            kept = (f"the model holds the parameters of epoch {history['best_epoch']}, the best "
+                    "so far" if best_state is not None else "the model holds the parameters "
+                    "of before the failed update")
+            raise NonFiniteLossError(
+                f"fit: the training loss became {diverged.loss} at epoch {epoch + 1}, iteration "
+                f"{len(diverged.losses)}: the run diverged (try a lower learning rate), so "
+                f"training stopped before that update; {kept}"
+                + (f", and {checkpoint_path} holds epoch {epoch}" if checkpoint_path and epoch
+                   else "") + ". Pass on_nonfinite_loss='continue' to train on.",
+                epoch + 1, len(diverged.losses), diverged.loss, history) from None
         train_acc = evaluate(model, X_train[train_idx], y_train[train_idx], eval_batch_size)
         val_acc = evaluate(model, X_val, y_val, eval_batch_size)
         if lr_scheduler is not None:
@@ -126,15 +174,21 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
         history["val_acc"].append(val_acc)
         history["lr"].append(lr)
         history["time"].append(time.perf_counter() - started)
+        history["nonfinite_losses"] += nonfinite
         if history["best_val_acc"] is None or val_acc > history["best_val_acc"]:
             history["best_val_acc"], history["best_epoch"] = val_acc, epoch + 1
             best_state = model.state_dict()     # already a copy
+        warning = f"  ({nonfinite} non-finite losses!)" if nonfinite else ""
         _say(quiet, f"epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}  "
                     f"train acc {train_acc:.4f}  val acc {val_acc:.4f}  lr {lr:.3g}  "
-                    f"{history['time'][-1]:.1f}s")
+                    f"{history['time'][-1]:.1f}s{warning}")
+        if nonfinite:
+            warnings.warn(f"fit: {nonfinite} batches of epoch {epoch + 1} had a non-finite loss; "
+                          "training went on (on_nonfinite_loss='continue')", RuntimeWarning,
+                          stacklevel=2)
         if checkpoint_path is not None:
             save_checkpoint(checkpoint_path, model, optimizer, lr_scheduler, history,
-                            epoch + 1, best_state)
+                            epoch + 1, best_state, record=record)
 
     if best_state is not None:
         model.load_state_dict(best_state)
@@ -143,17 +197,60 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     return history
 
 
-def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet):
-    """One pass over the training set in train mode; returns the per-iteration losses."""
+class _Diverged(Exception):
+    def __init__(self, loss, losses):
+        super().__init__(loss)
+        self.loss, self.losses = loss, losses
+
+
+def _check_fit_arguments(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
+                         resume, checkpoint_dir, train_acc_samples, eval_batch_size,
+                         on_nonfinite_loss):
+    """Every mistake fit can see before it starts, so none surfaces after an epoch of work."""
+    for name, value in (("epochs", epochs), ("batch_size", batch_size),
+                        ("eval_batch_size", eval_batch_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"fit: {name} must be an int, got {type(value).__name__} {value!r}")
+    if epochs < 0:
+        raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
+    for name, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
+        if value <= 0:
+            raise ValueError(f"fit: {name} must be positive, got {value}")
+    if train_acc_samples is not None and (isinstance(train_acc_samples, bool) or not isinstance(
+            train_acc_samples, numbers.Integral) or train_acc_samples <= 0):
+        raise ValueError("fit: train_acc_samples must be a positive int or None (all), "
+                         f"got {train_acc_samples!r}")
+    if on_nonfinite_loss not in ("raise", "continue"):
+        raise ValueError("fit: on_nonfinite_loss must be 'raise' or 'continue', "
+                         f"got {on_nonfinite_loss!r}")
+    for split, X, y in (("training", X_train, y_train), ("validation", X_val, y_val)):
+        if len(X) != len(y):
+            raise ValueError(f"fit: the {split} set has {len(X)} samples but {len(y)} labels")
+        if len(X) == 0:
+            raise ValueError(f"fit: the {split} set is empty")
+    if resume and not checkpoint_dir:
+        raise ValueError("fit: resume=True needs a checkpoint_dir to resume from")
+    if not isinstance(optimizer, nn.optim.Optimizer):
+        raise TypeError(f"fit: optimizer must be an nn.optim.Optimizer, got {type(optimizer).__name__}")
+    trained = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if not any(id(p) in trained for p in model.parameters()):
+        raise ValueError(f"fit: the optimizer holds none of the {type(model).__name__}'s parameters "
+                         "(was it built over another model?); build it with "
+                         "optimizer(model.parameters(), ...)")
+
+
+def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, stop_at_nonfinite):
+    """One pass over the training set in train mode; returns the per-iteration losses and the
+    number of non-finite ones (raises _Diverged at the first when ``stop_at_nonfinite``)."""
     if seed is not None:
-        nn.manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
+        nn.init._seed_thread(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
     # drop a last batch of one sample: batch norm can't train on it (see fit)
     drop_last = len(X) > batch_size and len(X) % batch_size == 1
     loader = DataLoader(X, y, batch_size, shuffle=True, drop_last=drop_last,
                         seed=None if seed is None else [seed, epoch])
     loss_fn = getattr(model, "loss", None) or F.cross_entropy
     model.train()
-    losses, correct, seen = [], 0, 0
+    losses, correct, seen, nonfinite = [], 0, 0, 0
     # disable=None: tqdm draws the bar only on a terminal; in a log or CI the per-epoch
     # line fit() prints is all that appears, not hundreds of bar updates.
     with tqdm(loader, desc=desc, disable=True if quiet else None, leave=False, unit="batch",
@@ -161,15 +258,20 @@ def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet):
         for xb, yb in bar:
             scores = model(xb)
             loss = loss_fn(scores, yb)
+            value = loss.item()
+            losses.append(value)
+            if not math.isfinite(value):
+                if stop_at_nonfinite:
+                    raise _Diverged(value, losses)
+                nonfinite += 1
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            losses.append(loss.item())
             correct += int((scores.data.argmax(axis=1) == yb).sum())
             seen += len(yb)
             bar.set_postfix(loss=f"{losses[-1]:.4f}", acc=f"{correct / seen:.3f}",
                             refresh=False)
-    return losses
+    return losses, nonfinite
 
 
 def _train_subsample(n, samples, seed):
@@ -191,31 +293,95 @@ def _say(quiet, message):
 
 # ---------------------------------------------------------------------------- checkpoints
 
-def save_checkpoint(path, model, optimizer, lr_scheduler, history, epoch, best_state):
+def checkpoint_record(model, optimizer=None, config=None):
+    """What a checkpoint says it was written for: the model's and optimizer's classes, the
+    optimizer's settings (the initial learning rate when a scheduler changes it) and
+    ``config``, as strings."""
+    if config is not None and not isinstance(config, dict):
+        raise TypeError(f"config must be a dict, got {type(config).__name__}")
+    try:
+        config_text = json.dumps(config, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"config must be JSON-serialisable: {error}") from None
+    record = {"model_class": _qualified_name(model), "config": config_text}
+    if optimizer is not None:
+        record["optimizer_class"] = _qualified_name(optimizer)
+        # a scheduler changes lr but keeps initial_lr, the rate the run was started with
+        record["optimizer_settings"] = json.dumps(
+            [{name: value for name, value in group.items()
+              if name != "params" and not (name == "lr" and "initial_lr" in group)}
+             for group in optimizer.param_groups], sort_keys=True, default=str)
+    return record
+
+
+def _difference(key, saved, current):
+    """One mismatch in words; for JSON settings only the entries that differ."""
+    try:
+        saved_value, current_value = json.loads(saved), json.loads(current)
+    except ValueError:
+        saved_value = current_value = None
+    pairs = []
+    if isinstance(saved_value, dict) and isinstance(current_value, dict):
+        pairs = [("", saved_value, current_value)]
+    elif (isinstance(saved_value, list) and isinstance(current_value, list)
+          and len(saved_value) == len(current_value)
+          and all(isinstance(group, dict) for group in saved_value + current_value)):
+        pairs = [(f"group {g} " if len(saved_value) > 1 else "", a, b)
+                 for g, (a, b) in enumerate(zip(saved_value, current_value))]
+    if pairs:
+        changed = [f"{prefix}{name}: the checkpoint has {a.get(name, '(unset)')!r}, this run has "
+                   f"{b.get(name, '(unset)')!r}"
+                   for prefix, a, b in pairs for name in sorted(set(a) | set(b))
+                   if a.get(name, "(unset)") != b.get(name, "(unset)")]
+        if changed:
+            return f"{key} ({'; '.join(changed)})"
+    return f"{key}: the checkpoint has {saved}, this run has {current}"
+
+
+def _qualified_name(obj):
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def save_checkpoint(path, model, optimizer, lr_scheduler, history, epoch, best_state,
+                    record=None):
     """Write everything fit() needs to resume after ``epoch`` to ``path`` (atomic, nn.save).
 
-    ``history`` is stored as JSON text; ``best`` holds the best parameters so far.
+    ``history`` is stored as JSON text; ``best`` holds the best parameters so far;
+    ``record`` (default: checkpoint_record(model, optimizer)) what it was written for.
     """
     checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                  "best": best_state or {}, "history": json.dumps(history), "epoch": epoch}
+                  "best": best_state or {}, "history": json.dumps(history), "epoch": epoch,
+                  "record": record or checkpoint_record(model, optimizer)}
     if lr_scheduler is not None:
         checkpoint["lr_scheduler"] = lr_scheduler.state_dict()
     nn.save(checkpoint, path)
 
 
-def load_checkpoint(path, model, optimizer=None, lr_scheduler=None):
+def load_checkpoint(path, model, optimizer=None, lr_scheduler=None, record=None):
     """Load a fit() checkpoint into the given objects; return (epoch, history, best_state).
 
     Raises CheckpointError (``corrupt`` True for an unreadable file, False for one that
-    doesn't fit the given objects).
+    doesn't fit the given objects or whose record differs from ``record``, e.g. a
+    LinearSVM's checkpoint for a SoftmaxClassifier). On error nothing is changed.
+    Checkpoints written before records existed are loaded without that comparison.
     """
     try:
         checkpoint = nn.load(path)
         history = json.loads(str(checkpoint["history"]))
         epoch = int(checkpoint["epoch"])
-    except (KeyError, ValueError) as error:
+        saved_record = {key: str(value) for key, value in checkpoint.get("record", {}).items()}
+    except (KeyError, ValueError, TypeError) as error:
         raise CheckpointError(f"{path} is corrupt or not a fit() checkpoint: {error}",
                               corrupt=True) from error
+    if record is None:
+        record = checkpoint_record(model, optimizer)
+    differences = [_difference(key, saved_record[key], record[key]) for key in sorted(record)
+                   if key in saved_record and saved_record[key] != record[key]]
+    if differences:
+        raise CheckpointError(f"{path} was written for a different model, optimizer or "
+                              f"configuration: {'; '.join(differences)}", corrupt=False)
+    before = [(target, target.state_dict())
+              for target in (model, optimizer, lr_scheduler) if target is not None]
     try:
         model.load_state_dict(checkpoint["model"])
         if optimizer is not None:
@@ -225,7 +391,9 @@ def load_checkpoint(path, model, optimizer=None, lr_scheduler=None):
                 raise ValueError("the checkpoint has no lr_scheduler state, "
                                  "but one was passed to resume with")
             lr_scheduler.load_state_dict(checkpoint["lr_scheduler"])
-    except (KeyError, RuntimeError, ValueError) as error:
+    except (KeyError, RuntimeError, ValueError, TypeError) as error:
+        for target, state in before:        # a failed load changes nothing
+            target.load_state_dict(state)
         raise CheckpointError(f"{path} was written for a different model, optimizer or "
                               f"scheduler: {error}", corrupt=False) from error
     return epoch, history, checkpoint["best"] or None

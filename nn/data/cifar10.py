@@ -24,20 +24,70 @@ CIFAR10_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 CIFAR10_TEST_FILE = "test_batch"
 _SUBFOLDER = "cifar-10-batches-py"
 
-# Everything a pickled NumPy array can refer to, under NumPy 1.x and 2.x names and
-# pickle protocols 2 to 5 (protocol 2 stores bytes through _codecs.encode).
+# A real batch is a dict of lists, bytes and uint8 arrays. Its pickle calls exactly these
+# globals (NumPy 1.x and 2.x names, pickle protocols 2 to 5), each wrapped to take only the
+# arguments such a pickle gives it: an array is created empty and filled from bytes that
+# are in the file (so a 240-byte file can't declare 400,000 images and have them
+# allocated), and protocol 2's bytes come through _codecs.encode(str, 'latin1') (any other
+# codec would import a module the file names). np.ndarray itself is only a token passed to
+# _reconstruct: calling it would allocate an array of any shape.
+
+
+class _NdarrayToken:
+    """Stands for numpy.ndarray inside a pickle: an argument of _reconstruct, never called."""
+
+    def __call__(self, *args):
+        raise pickle.UnpicklingError(f"refused numpy.ndarray{args!r}: it would allocate an array "
+                                     "the file doesn't hold")
+
+    def __repr__(self):
+        return "numpy.ndarray"
+
+
+_NDARRAY = _NdarrayToken()
+
+
+def _reconstruct(subtype, shape, dtype):
+    if subtype is not _NDARRAY or tuple(shape) != (0,):
+        raise pickle.UnpicklingError(
+            f"refused _reconstruct({subtype!r}, {shape!r}): NumPy pickles create an empty "
+            "ndarray and fill it from the file's bytes")
+    return _multiarray._reconstruct(np.ndarray, (0,), dtype)
+
+
+def _frombuffer(buffer, dtype, shape, order):
+    if not isinstance(buffer, (bytes, bytearray, pickle.PickleBuffer)):
+        raise pickle.UnpicklingError(f"refused _frombuffer of a {type(buffer).__name__}")
+    return _numeric._frombuffer(buffer, dtype, shape, order)
+
+
+def _encode(text, encoding="utf-8", errors="strict"):
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1") or errors != "strict":
+        raise pickle.UnpicklingError(
+            f"refused _codecs.encode(..., {encoding!r}): protocol-2 bytes use only 'latin1'")
+    return codecs.encode(text, "latin1")
+
+
+def _dtype(name, align=False, copy=True):
+    if not isinstance(name, (str, bytes)):
+        raise pickle.UnpicklingError(f"refused numpy.dtype({name!r})")
+    return np.dtype(name.decode("ascii") if isinstance(name, bytes) else name, align, copy)
+
+
 _ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"): _multiarray._reconstruct,
-    ("numpy._core.multiarray", "_reconstruct"): _multiarray._reconstruct,
-    ("numpy.core.numeric", "_frombuffer"): _numeric._frombuffer,
-    ("numpy._core.numeric", "_frombuffer"): _numeric._frombuffer,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-    ("_codecs", "encode"): codecs.encode,
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _dtype,
+    ("_codecs", "encode"): _encode,
 }
+# Real batches are about 31 MB; a larger file is refused before it is read.
+MAX_BATCH_BYTES = 1 << 28
 
 # What a malformed pickle can raise, from the pickle machine or the allowed callables.
-_UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError,
+_UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError, OverflowError,
                       AttributeError, IndexError, KeyError)
 
 
@@ -72,9 +122,16 @@ def load_cifar10(root):
     return X_train, y_train, X_test, y_test
 
 
-def load_cifar10_batch(path):
-    """Return ``(X, y)`` from one CIFAR-10 batch file; ValueError naming it if malformed."""
+def load_cifar10_batch(path, max_bytes=MAX_BATCH_BYTES):
+    """Return ``(X, y)`` from one CIFAR-10 batch file; ValueError naming it if malformed.
+
+    A file larger than ``max_bytes`` is refused before it is read.
+    """
     path = Path(path)
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise ValueError(f"{path}: {size} bytes, more than the limit of {max_bytes} bytes for a "
+                         "CIFAR-10 batch (about 31 MB each); raise max_bytes= if it is trusted")
     try:
         with open(path, "rb") as file:
             batch = RestrictedUnpickler(file).load()
@@ -101,9 +158,10 @@ def _parse_batch(batch, path):
             and all(isinstance(label, (int, np.integer)) for label in labels)
             and np.ndim(labels) == 1 and len(labels) == len(data)):
         raise ValueError(f"{path}: 'labels' must be {len(data)} integers, got {_describe(labels)}")
-    labels = np.asarray(labels, dtype=np.int64)
-    if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
-        raise ValueError(f"{path}: labels must lie in 0..9, found {labels.min()}..{labels.max()}")
+    labels = [int(label) for label in labels]         # Python ints: 2**70 can't overflow
+    if labels and (min(labels) < 0 or max(labels) >= len(CIFAR10_CLASSES)):
+        raise ValueError(f"{path}: labels must lie in 0..9, found {min(labels)}..{max(labels)}")
+    labels = np.array(labels, dtype=np.int64)
     X = data.reshape(-1, 3, 32, 32).astype(np.float32)
     X /= 255
     return X, labels

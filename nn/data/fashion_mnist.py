@@ -7,15 +7,24 @@ A folder counts when it holds all four files, directly or in a ``fashion-mnist/`
 subfolder.
 """
 
+import errno
 import hashlib
+import http.client
 import os
-import tempfile
+import socket
+import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 
 from .idx import read_idx
+
+try:
+    import fcntl
+except ImportError:     # no flock (Windows): concurrent downloads are not kept apart
+    fcntl = None
 
 FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -106,39 +115,134 @@ def load_fashion_mnist_or_subset(root=None, split="train"):
     return X, y, f"Fashion-MNIST full set ({len(X)} {split} images from {folder})"
 
 
-def download_fashion_mnist(dest=None, base_url=None):
+DOWNLOAD_TIMEOUT = 30.0   # seconds to connect, and between any two received chunks
+DOWNLOAD_RETRIES = 3      # further attempts after a timeout or a dropped connection
+DOWNLOAD_BACKOFF = 1.0    # seconds before the first retry, doubled for each next one
+_PART_SUFFIX = ".part"
+
+
+def download_fashion_mnist(dest=None, base_url=None, timeout=DOWNLOAD_TIMEOUT,
+                           retries=DOWNLOAD_RETRIES):
     """Fetch the four files missing from ``dest`` (default: the user cache); return ``dest``.
 
-    Each file is written to a temporary name and renamed only after its MD5 matches, so
-    a failed or corrupt download leaves nothing behind. ``base_url`` defaults to
-    FASHION_MNIST_URL (any urllib URL works, ``file://`` included).
+    Each file is fetched into ``<name>.part`` and renamed only after its MD5 matches the
+    published sum, so a corrupt download is never used (its partial file is deleted). A
+    connection that stalls for ``timeout`` seconds or drops is retried ``retries`` times
+    with exponential backoff, resuming from the bytes already received (an HTTP Range
+    request); when every attempt fails the partial file is kept, and the next call
+    resumes from it. ``base_url`` defaults to FASHION_MNIST_URL (any urllib URL works,
+    ``file://`` included).
     """
     dest = Path(dest) if dest is not None else fashion_mnist_cache_dir()
     base_url = base_url or FASHION_MNIST_URL
     dest.mkdir(parents=True, exist_ok=True)
     for name, md5 in FASHION_MNIST_MD5.items():
         if not (dest / name).is_file():
-            _download_checked(base_url.rstrip("/") + "/" + name, dest / name, md5)
+            _download_checked(base_url.rstrip("/") + "/" + name, dest / name, md5,
+                              timeout, retries)
     return dest
 
 
-def _download_checked(url, path, expected_md5):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
+def _download_checked(url, path, expected_md5, timeout, retries):
+    part = path.with_name(path.name + _PART_SUFFIX)
+    # never through a planted symlink; the lock keeps two downloads off one partial file
+    fd = os.open(part, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_CLOEXEC", 0), 0o666)
+    with os.fdopen(fd, "r+b") as out:
+        try:
+            if fcntl is not None:
+                fcntl.flock(out, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OSError(errno.EBUSY, f"{part} is being downloaded by another process") from None
+        finished = False
+        try:
+            _fetch_with_retries(url, out, part, timeout, retries)
+            finished = True
+        finally:
+            if not finished and os.fstat(out.fileno()).st_size == 0:
+                os.remove(part)             # nothing worth resuming
+        out.seek(0)
         digest = hashlib.md5()
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url) as response:
-            for chunk in iter(lambda: response.read(1 << 20), b""):
-                digest.update(chunk)
-                out.write(chunk)
+        for chunk in iter(lambda: out.read(1 << 20), b""):
+            digest.update(chunk)
         if digest.hexdigest() != expected_md5:
+            os.remove(part)
             raise ValueError(
                 f"{url}: MD5 {digest.hexdigest()} does not match the published "
                 f"{expected_md5}; the download is corrupt or not the official file"
             )
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        os.fsync(out.fileno())
+        os.replace(part, path)
+
+
+def _fetch_with_retries(url, out, part, timeout, retries):
+    """Append the rest of ``url`` to ``out``, resuming after failures."""
+    for attempt in range(retries + 1):
+        try:
+            _fetch(url, out, timeout)
+            return
+        except Exception as error:                      # noqa: BLE001 (sorted just below)
+            if not _transient(error):
+                raise
+            if attempt == retries:
+                kept = os.fstat(out.fileno()).st_size
+                raise TimeoutError(
+                    errno.ETIMEDOUT,
+                    f"{url}: download failed after {retries + 1} attempt{'s' if retries else ''} "
+                    f"({_reason(error)}; "
+                    f"timeout {timeout}s); {kept} bytes are kept in {part} "
+                    "and the next download resumes from them") from error
+            time.sleep(DOWNLOAD_BACKOFF * 2 ** attempt)
+
+
+def _fetch(url, out, timeout):
+    offset = out.seek(0, os.SEEK_END)
+    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    try:
+        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                          timeout=timeout)
+    except urllib.error.HTTPError as error:
+        if offset and error.code == 416:    # nothing left to send: the MD5 check decides
+            return
+        raise
+    with response:
+        status = getattr(response, "status", None)
+        if offset and not (status == 206 and _range_start(response) == offset):
+            out.seek(0)                                 # the server sent the whole file
+            out.truncate()
+        expected = response.headers.get("Content-Length")
+        received = 0
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            out.write(chunk)
+            received += len(chunk)
+        out.flush()
+        # http.client ends a read at a dropped connection without an error: check the length
+        if expected is not None and expected.isdigit() and received < int(expected):
+            raise http.client.IncompleteRead(b"", int(expected) - received)
+
+
+def _range_start(response):
+    value = response.headers.get("Content-Range", "")     # "bytes 100-199/200"
+    try:
+        return int(value.split()[1].split("-")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def _transient(error):
+    """Worth retrying: timeouts, dropped connections, a server's temporary failure."""
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code in (408, 429) or error.code >= 500
+    if isinstance(error, urllib.error.URLError):
+        error = error.reason
+    return isinstance(error, (TimeoutError, socket.timeout, ConnectionError, socket.gaierror,
+                              http.client.IncompleteRead, http.client.RemoteDisconnected))
+
+
+def _reason(error):
+    if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
+        error = error.reason
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _load_split(folder, split):

@@ -1,16 +1,22 @@
 """Tests for nn.data, on small real IDX and pickle files that the tests write themselves."""
 
+import codecs
 import gzip
 import hashlib
+import http.server
 import os
 import pickle
+import socket
 import struct
+import threading
+import tracemalloc
 
 import numpy as np
 import pytest
 
 from nn import data
 from nn.data import fashion_mnist
+from nn.data.cifar10 import _multiarray
 
 FASHION_NAMES = [name for pair in fashion_mnist.FASHION_MNIST_FILES.values() for name in pair]
 
@@ -118,6 +124,47 @@ def test_read_idx_rejects_truncated_and_non_gzip_files(tmp_path):
     (tmp_path / "plain.gz").write_bytes(GOOD)
     with pytest.raises(ValueError, match=r"plain\.gz: not a valid gzip file"):
         data.read_idx(tmp_path / "plain.gz")
+
+
+def test_read_idx_refuses_a_decompression_bomb_before_allocating(tmp_path):
+    raw = idx_bytes(np.zeros((64, 1024, 1024), dtype=np.uint8))   # 64 MiB of zeros...
+    path = tmp_path / "bomb-idx3-ubyte.gz"
+    with gzip.open(path, "wb", compresslevel=1) as file:
+        file.write(raw)
+    assert path.stat().st_size < 1 << 20                             # ...in a file under 1 MiB
+    del raw
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"bomb-idx3-ubyte\.gz: IDX header declares shape "
+                                             r"\(64, 1024, 1024\) \(67108864 bytes of data\) from "
+                                             r"a \d+-byte gzip file, more than 100 times"):
+            data.read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 22                                 # nothing near 64 MiB was allocated
+    assert data.read_idx(path, max_gzip_ratio=None).shape == (64, 1024, 1024)   # if trusted
+
+
+def test_read_idx_limit_is_configurable(tmp_path):
+    path = write_gz(tmp_path / "six.gz", GOOD)
+    with pytest.raises(ValueError, match=r"six\.gz: .*\(6 bytes of data\), more than the limit "
+                                         r"of 5 bytes \(max_bytes=\)"):
+        data.read_idx(path, max_bytes=5)
+    assert data.read_idx(path, max_bytes=6).shape == (2, 3)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ""])
+def test_read_idx_dimensions_whose_product_overflows_int64(tmp_path, suffix):
+    raw = struct.pack(">HBB4I", 0, 0x08, 4, 65536, 65536, 65536, 65536)  # 2**64 elements
+    path = tmp_path / f"overflow-idx{suffix}"
+    if suffix:
+        write_gz(path, raw)
+    else:
+        path.write_bytes(raw)
+    with pytest.raises(ValueError, match=r"overflow-idx.*declares shape \(65536, 65536, 65536, "
+                                         r"65536\) \(18446744073709551616 bytes of data\)"):
+        data.read_idx(path)
 
 
 # ---------------------------------------------------------------- Fashion-MNIST files
@@ -251,6 +298,135 @@ def test_failed_download_leaves_nothing(isolated):
     assert os.listdir(isolated / "dest") == []
 
 
+class Mirror(http.server.ThreadingHTTPServer):
+    """A Fashion-MNIST mirror on 127.0.0.1 that misbehaves on request: ``stall`` names a
+    file whose response stops after the headers (until ``release`` is set); ``cut`` names
+    a file whose first response drops the connection half-way. Range requests are served.
+    """
+    daemon_threads = True
+
+    def __init__(self, folder):
+        super().__init__(("127.0.0.1", 0), MirrorHandler)
+        self.folder, self.stall, self.cut = folder, None, None
+        self.release, self.requests = threading.Event(), []
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
+class MirrorHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        name = self.path.lstrip("/")
+        body = (self.server.folder / name).read_bytes()
+        range_header = self.headers.get("Range")
+        self.server.requests.append((name, range_header))
+        start = int(range_header[len("bytes="):-1]) if range_header else 0
+        self.send_response(206 if start else 200)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        if name == self.server.stall:
+            self.wfile.flush()
+            self.server.release.wait(60)
+            return
+        if name == self.server.cut:
+            self.server.cut = None
+            self.wfile.write(body[start:len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(body[start:])
+
+
+@pytest.fixture
+def http_mirror(mirror, isolated, monkeypatch):
+    monkeypatch.setattr(fashion_mnist, "DOWNLOAD_BACKOFF", 0.0)
+    server = Mirror(isolated / "mirror")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(60)
+
+
+def run_bounded(function, *args, **kwargs):
+    """Run ``function`` in a thread; return its outcome, or None if it is still blocked."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["result"] = function(*args, **kwargs)
+        except Exception as error:      # noqa: BLE001 (the test inspects it)
+            outcome["error"] = error
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(60)
+    return outcome or None
+
+
+def test_download_from_a_stalled_server_times_out_and_says_so(http_mirror, isolated):
+    http_mirror.stall = "train-labels-idx1-ubyte.gz"
+    dest = isolated / "dest"
+    outcome = run_bounded(data.download_fashion_mnist, dest, base_url=http_mirror.url,
+                          timeout=0.2, retries=2)
+    assert outcome is not None, "the download blocked on a stalled server"
+    error = outcome.get("error")
+    assert isinstance(error, TimeoutError), outcome
+    message = str(error)
+    assert "train-labels-idx1-ubyte.gz: download failed after 3 attempts" in message
+    assert "timeout 0.2s" in message
+    assert [request for request in http_mirror.requests
+            if request[0] == "train-labels-idx1-ubyte.gz"] == [("train-labels-idx1-ubyte.gz", None)] * 3
+    assert "train-labels-idx1-ubyte.gz" not in os.listdir(dest)    # nothing unchecked is used
+
+
+def test_dropped_download_resumes_from_its_partial_file_and_checks_md5(http_mirror, isolated):
+    http_mirror.cut = "train-images-idx3-ubyte.gz"
+    dest = data.download_fashion_mnist(isolated / "dest", base_url=http_mirror.url,
+                                       timeout=5, retries=1)
+    size = (isolated / "mirror" / "train-images-idx3-ubyte.gz").stat().st_size
+    images = [request for request in http_mirror.requests
+              if request[0] == "train-images-idx3-ubyte.gz"]
+    assert images == [("train-images-idx3-ubyte.gz", None),
+                      ("train-images-idx3-ubyte.gz", f"bytes={size // 2}-")]
+    assert sorted(os.listdir(dest)) == sorted(FASHION_NAMES)
+    assert np.array_equal(data.load_fashion_mnist(dest)[1], mirror_labels(isolated))
+
+
+def test_a_later_download_resumes_what_an_earlier_one_kept(http_mirror, isolated):
+    http_mirror.cut = "train-images-idx3-ubyte.gz"
+    dest = isolated / "dest"
+    with pytest.raises(TimeoutError, match=r"after 1 attempt \(.*bytes are kept in .*train-images-idx3-"
+                                           r"ubyte\.gz\.part and the next download resumes"):
+        data.download_fashion_mnist(dest, base_url=http_mirror.url, timeout=5, retries=0)
+    assert (dest / "train-images-idx3-ubyte.gz.part").stat().st_size > 0
+    data.download_fashion_mnist(dest, base_url=http_mirror.url, timeout=5, retries=0)
+    assert http_mirror.requests[-4][1] is not None          # the Range request
+    assert sorted(os.listdir(dest)) == sorted(FASHION_NAMES)
+
+
+def test_download_never_writes_through_a_planted_part_symlink(http_mirror, isolated):
+    dest = isolated / "dest"
+    dest.mkdir()
+    victim = isolated / "victim"
+    victim.write_bytes(b"keep me")
+    (dest / "train-images-idx3-ubyte.gz.part").symlink_to(victim)
+    with pytest.raises(OSError, match="train-images-idx3-ubyte.gz.part"):
+        data.download_fashion_mnist(dest, base_url=http_mirror.url, timeout=5, retries=0)
+    assert victim.read_bytes() == b"keep me"
+
+
+def mirror_labels(isolated):
+    return data.read_idx(isolated / "mirror" / "train-labels-idx1-ubyte.gz").astype(np.int64)
+
+
 # ---------------------------------------------------------------- embedded subset
 
 @pytest.mark.parametrize("split, per_class", [("train", 500), ("test", 100)])
@@ -297,11 +473,36 @@ def test_load_cifar10_shapes_channels_and_subfolder(tmp_path):
     assert data.load_cifar10(tmp_path / "cifar-10-batches-py")[3].shape == (3,)
 
 
-@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
 def test_cifar_batch_loads_under_every_pickle_protocol(tmp_path, protocol):
     batch = cifar_batch(4)
     X, y = data.load_cifar10_batch(write_batch(tmp_path / "b", batch, protocol))
     assert np.array_equal((X * 255).round().astype(np.uint8).reshape(4, -1), batch[b"data"])
+
+
+def python2_batch(images, labels):
+    """The opcodes Python 2's cPickle (protocol 2) wrote for the real CIFAR-10 batches:
+    byte strings (SHORT_BINSTRING, BINSTRING) and NumPy 1's module names."""
+    def string(text):
+        return b"U" + bytes([len(text)]) + text
+    raw = images.tobytes()
+    array = (b"cnumpy.core.multiarray\n_reconstruct\nq\x01cnumpy\nndarray\nq\x02K\x00\x85U\x01b"
+             b"\x87Rq\x03(K\x01K" + bytes([len(images)]) + b"M\x00\x0c\x86cnumpy\ndtype\nq\x04"
+             + string(b"u1") + b"K\x00K\x01\x87Rq\x05(K\x03" + string(b"|")
+             + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89T" + struct.pack("<I", len(raw))
+             + raw + b"tb")
+    label_ops = b"]q\x06(" + b"".join(b"K" + bytes([label]) for label in labels) + b"e"
+    return (b"\x80\x02}q\x00(" + string(b"batch_label") + string(b"training batch 1 of 5")
+            + string(b"data") + array + string(b"labels") + label_ops + b"u.")
+
+
+def test_a_python2_batch_as_the_real_files_are_pickled_loads(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, (3, 3072), dtype=np.uint8)
+    path = tmp_path / "data_batch_1"
+    path.write_bytes(python2_batch(images, [3, 7, 9]))
+    X, y = data.load_cifar10_batch(path)
+    assert np.array_equal((X * 255).round().astype(np.uint8).reshape(3, -1), images)
+    assert y.tolist() == [3, 7, 9]
 
 
 class Exploit:
@@ -361,6 +562,62 @@ def test_truncated_cifar_batch_is_rejected(tmp_path):
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(ValueError, match="test_batch: cannot unpickle"):
         data.load_cifar10_batch(path)
+
+
+class Allocate:
+    """Pickles as a call that makes NumPy allocate (n, 3072) bytes the file doesn't hold."""
+
+    def __init__(self, n, how):
+        self.n, self.how = n, how
+
+    def __reduce__(self):
+        if self.how == "ndarray":
+            return np.ndarray, ((self.n, 3072), "B")
+        return _multiarray._reconstruct, (np.ndarray, (self.n, 3072), b"B")
+
+
+@pytest.mark.parametrize("how", ["ndarray", "_reconstruct"])
+def test_cifar_batch_declaring_more_images_than_it_holds_is_refused(tmp_path, how):
+    path = write_batch(tmp_path / "data_batch_1",
+                       {b"data": Allocate(20_000, how), b"labels": [0] * 3}, protocol=2)
+    assert path.stat().st_size < 300
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"data_batch_1: cannot unpickle: refused ("
+                                             r"_reconstruct\(numpy\.ndarray, \(20000, 3072\)\)|"
+                                             r"numpy\.ndarray\(\(20000, 3072\), 'B'\))"):
+            data.load_cifar10_batch(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 22
+
+
+class Encode:
+    def __reduce__(self):
+        return codecs.encode, ("x", "zlib_codec")
+
+
+def test_cifar_unpickler_allows_only_the_latin1_codec(tmp_path):
+    path = write_batch(tmp_path / "data_batch_1", {b"data": Encode(), b"labels": []}, protocol=2)
+    with pytest.raises(ValueError, match=r"data_batch_1: cannot unpickle: refused "
+                                         r"_codecs\.encode\(\.\.\., 'zlib_codec'\)"):
+        data.load_cifar10_batch(path)
+
+
+def test_cifar_label_too_large_for_int64_is_a_range_error(tmp_path):
+    path = write_batch(tmp_path / "data_batch_1", batch_with(labels=[0, 2**70, 1]))
+    with pytest.raises(ValueError, match=rf"data_batch_1: labels must lie in 0\.\.9, found 0\.\.{2**70}"):
+        data.load_cifar10_batch(path)
+
+
+def test_cifar_batch_over_the_size_limit_is_refused_before_reading(tmp_path):
+    path = write_batch(tmp_path / "data_batch_1", cifar_batch(3))
+    size = path.stat().st_size
+    with pytest.raises(ValueError, match=rf"data_batch_1: {size} bytes, more than the limit of "
+                                         rf"{size - 1} bytes"):
+        data.load_cifar10_batch(path, max_bytes=size - 1)
+    assert data.load_cifar10_batch(path, max_bytes=size)[0].shape == (3, 3, 32, 32)
 
 
 def test_missing_cifar_batch_is_reported_from_the_subfolder_that_exists(tmp_path):
@@ -447,6 +704,34 @@ def test_dataloader_validates_arguments(kwargs, error, message):
 
 
 # ---------------------------------------------------------------- preprocessing
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_dataloader_batches_are_copies_not_views_of_the_dataset(Tensor, shuffle):
+    X, y = arrays()
+    X_before, y_before = X.copy(), y.copy()
+    for xb, yb in data.DataLoader(X, y, batch_size=4, shuffle=shuffle, seed=0):
+        assert not np.shares_memory(xb.data, X) and not np.shares_memory(yb, y)
+        xb.data[...] = -1
+        yb[...] = -1
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
+
+
+def test_unseeded_shuffle_follows_nn_manual_seed_and_generator_is_accepted(Tensor):
+    import nn
+    X, y = arrays()
+    nn.manual_seed(4)
+    first = epoch(data.DataLoader(X, y, batch_size=3, shuffle=True))
+    nn.manual_seed(4)
+    again = epoch(data.DataLoader(X, y, batch_size=3, shuffle=True))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again))
+    explicit = epoch(data.DataLoader(X, y, batch_size=10, shuffle=True,
+                                     generator=np.random.default_rng(2)))
+    assert np.array_equal(explicit[0][1], y[np.random.default_rng(2).permutation(10)])
+    with pytest.raises(ValueError, match="seed or generator, not both"):
+        data.DataLoader(X, y, 2, seed=1, generator=np.random.default_rng(1))
+    with pytest.raises(TypeError, match="generator must be a numpy.random.Generator"):
+        data.DataLoader(X, y, 2, generator=1)
+
 
 def test_subtract_mean_image_centres_all_sets_with_training_mean():
     rng = np.random.default_rng(0)

@@ -97,3 +97,39 @@ def test_matches_torch_statistics_of_default_linear_init():
         a, b = getattr(ours, name).data, getattr(theirs, name).detach().numpy()
         assert abs(np.abs(a).max() - np.abs(b).max()) < 1e-3
         assert abs(a.std() / b.std() - 1) < 0.1
+
+
+def test_each_seeding_thread_has_its_own_stream_and_others_share_the_last_seed():
+    import threading
+    nn.manual_seed(3)
+    expected = init.normal_(Tensor(np.zeros(5))).data.copy()
+    nn.manual_seed(3)
+    seen = {}
+
+    def unseeded():                       # never seeds: draws from the last seed, as PyTorch's
+        seen["unseeded"] = init.normal_(Tensor(np.zeros(5))).data.copy()
+
+    def seeding():                        # seeds its own stream: the main thread's is untouched
+        nn.manual_seed(99)
+        seen["seeding"] = init.normal_(Tensor(np.zeros(5))).data.copy()
+    for target in (unseeded,):
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(60)
+    np.testing.assert_array_equal(seen["unseeded"], expected)
+    nn.manual_seed(3)
+    thread = threading.Thread(target=seeding)
+    thread.start()
+    thread.join(60)
+    np.testing.assert_array_equal(init.normal_(Tensor(np.zeros(5))).data, expected)
+
+
+def test_init_functions_draw_from_an_explicit_generator():
+    nn.manual_seed(0)
+    untouched = init.default_generator().bit_generator.state
+    w = init.kaiming_uniform_(Tensor(np.zeros((3, 4))), generator=np.random.default_rng(7))
+    bound = init.calculate_gain("leaky_relu", 0) * math.sqrt(3 / 4)
+    np.testing.assert_array_equal(w.data, np.random.default_rng(7).uniform(-bound, bound, (3, 4)))
+    assert init.default_generator().bit_generator.state == untouched
+    with pytest.raises(TypeError, match="normal_: generator must be a numpy.random.Generator"):
+        init.normal_(Tensor(np.zeros(2)), generator=7)

@@ -237,3 +237,39 @@ def test_loss_modules():
     np.testing.assert_allclose(nn.CrossEntropyLoss()(logits, target).item(), expected.item(), rtol=1e-12)
     np.testing.assert_allclose(nn.MSELoss(reduction="sum")(logits, np.zeros((4, 3))).item(),
                                (logits.data ** 2).sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("module_dtype", [np.float32, np.float16], ids=["float32-module", "float16-module"])
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_batchnorm_float16_input_matches_torch(module_dtype, training):
+    """Statistics in float32 as PyTorch's: a variance of 300**2 overflows float16's 65504."""
+    x = (np.random.default_rng(0).standard_normal((16, 3, 4, 4)) * 300).astype(np.float16)
+    ours = nn.BatchNorm2d(3, dtype=module_dtype)
+    theirs = torch.nn.BatchNorm2d(3)
+    if module_dtype == np.float16:
+        theirs = theirs.half()
+    ours.train(training)
+    theirs.train(training)
+    if not training:                       # running statistics that need float32 to hold
+        for module in (ours, theirs):
+            module.running_var[...] = 6e4       # near float16's limit
+            module.running_mean[...] = 50
+    xt = Tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    out, tout = ours(xt), theirs(tx)
+    assert out.dtype == np.float16 and tout.dtype == torch.float16
+    grad = np.random.default_rng(1).standard_normal(out.shape).astype(np.float16)
+    out.backward(grad)
+    tout.backward(torch.tensor(grad))
+    np.testing.assert_allclose(out.data.astype(np.float32), tout.detach().float().numpy(),
+                               rtol=1e-2, atol=1e-2)
+    assert np.isfinite(xt.grad).all()
+    np.testing.assert_allclose(np.asarray(xt.grad, np.float32), tx.grad.float().numpy(),
+                               rtol=2e-2, atol=1e-3)
+    for name in ("weight", "bias"):
+        ours_grad = np.asarray(getattr(ours, name).grad, np.float32)
+        np.testing.assert_allclose(ours_grad, getattr(theirs, name).grad.float().numpy(),
+                                   rtol=2e-2, atol=2e-2)
+    assert ours.running_var.dtype == module_dtype
+    np.testing.assert_allclose(ours.running_var.astype(np.float32), theirs.running_var.float().numpy(),
+                               rtol=1e-2)

@@ -229,3 +229,36 @@ def test_optimizer_argument_mistakes_get_clear_messages():
         nn.optim.SGD(model, lr=0.1)
     with pytest.raises(TypeError, match="lr must be a number, got str '0.1'"):
         nn.optim.Adam(model.parameters(), lr="0.1")
+
+
+@pytest.mark.parametrize("factory, message", [
+    (lambda ps: nn.optim.Adam(ps, betas=0.9), r"Adam: betas must be a pair of numbers .* got float 0\.9"),
+    (lambda ps: nn.optim.Adam(ps, betas=(0.9, "0.99")), "Adam: betas must be a number, got str '0.99'"),
+    (lambda ps: nn.optim.Adam(ps, betas="ab"), "Adam: betas must be a pair of numbers"),
+    (lambda ps: nn.optim.RMSprop(ps, alpha="x"), "RMSprop: alpha must be a number, got str 'x'"),
+    (lambda ps: nn.optim.RMSprop(ps, centered="yes"), "RMSprop: centered must be True or False"),
+    (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum="0.9", nesterov=True),
+     "SGD: momentum must be a number, got str '0.9'"),
+    (lambda ps: nn.optim.SGD(ps, lr=True), "SGD: lr must be a number, got bool True"),
+    (lambda ps: nn.optim.Adam(ps, amsgrad=1), "Adam: amsgrad must be True or False, got int 1"),
+    (lambda ps: nn.optim.StepLR(nn.optim.SGD(ps, lr=0.1), step_size=True),
+     "StepLR: step_size must be an int, got bool True"),
+    (lambda ps: nn.optim.StepLR(nn.optim.SGD(ps, lr=0.1), step_size=2.0),
+     "StepLR: step_size must be an int, got float 2.0"),
+    (lambda ps: nn.optim.StepLR(nn.optim.SGD(ps, lr=0.1), step_size=1, gamma="0.5"),
+     "StepLR: gamma must be a number, got str '0.5'"),
+    (lambda ps: nn.optim.ExponentialLR(nn.optim.SGD(ps, lr=0.1), gamma="0.9"),
+     "ExponentialLR: gamma must be a number, got str '0.9'"),
+    (lambda ps: nn.optim.ExponentialLR(nn.optim.SGD(ps, lr=0.1), gamma=0.9, last_epoch=0.5),
+     "ExponentialLR: last_epoch must be an int"),
+    (lambda ps: nn.optim.SGD([{"params": ps[:1]}, ps[1]], lr=0.1),
+     "SGD: params mixes parameter-group dicts and Tensors"),
+    (lambda ps: nn.optim.SGD([ps[0], {"params": ps[1:]}], lr=0.1),
+     "SGD: params mixes parameter-group dicts and Tensors"),
+], ids=["betas-float", "beta-str", "betas-str", "alpha-str", "centered-str", "momentum-str",
+        "lr-bool", "amsgrad-int", "step_size-bool", "step_size-float", "steplr-gamma-str",
+        "gamma-str", "last_epoch-float", "mixed-dict-first", "mixed-tensor-first"])
+def test_wrongly_typed_hyperparameters_are_type_errors_naming_the_argument(factory, message):
+    params = [nn.Parameter(np.ones(2)), nn.Parameter(np.ones(3))]
+    with pytest.raises(TypeError, match=message):
+        factory(params)

@@ -1,4 +1,6 @@
 """nn.train: history, best-on-validation restore, reproducibility, checkpoint + resume, evaluate."""
+import os
+
 import numpy as np
 import pytest
 
@@ -212,3 +214,280 @@ def test_resume_from_a_corrupt_or_foreign_checkpoint_raises_checkpoint_error(blo
     with pytest.raises(CheckpointError, match="different model") as info:
         fit(model, optimizer, *blobs, epochs=2, checkpoint_dir=tmp_path, resume=True, quiet=True)
     assert not info.value.corrupt
+
+
+# ------------------------------------------------------------- refusals and divergence
+
+class DivergesAt(SoftmaxClassifier):
+    """A classifier whose training loss is nan from its ``at``-th batch (1-based) on."""
+
+    def __init__(self, at):
+        super().__init__(20, 3)
+        self.at, self.calls = at, 0
+
+    def loss(self, scores, y):
+        self.calls += 1
+        loss = super().loss(scores, y)
+        return loss * float("nan") if self.calls >= self.at else loss
+
+
+def test_fit_refuses_an_optimizer_over_another_models_parameters(blobs):
+    model, other = SoftmaxClassifier(20, 3), SoftmaxClassifier(20, 3)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="the optimizer holds none of the SoftmaxClassifier's "
+                                         "parameters"):
+        fit(model, nn.optim.SGD(other.parameters(), lr=0.1), *blobs, epochs=1, quiet=True)
+    assert_same_state_dict(model.state_dict(), before)
+
+
+def assert_same_state_dict(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_a_nonfinite_loss_stops_fit_before_the_update_and_says_where(blobs, tmp_path):
+    from nn.train import NonFiniteLossError
+    nn.manual_seed(0)
+    model = DivergesAt(8 + 3)                      # 8 batches per epoch: epoch 2, iteration 3
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(NonFiniteLossError, match=r"loss became nan at epoch 2, iteration 3: the run "
+                                                 r"diverged.*epoch 1, the best so far.*"
+                                                 r"checkpoint\.npz holds epoch 1") as info:
+        fit(model, optimizer, *blobs, epochs=3, batch_size=32, seed=0, quiet=True,
+            checkpoint_dir=tmp_path)
+    error = info.value
+    assert (error.epoch, error.iteration) == (2, 3) and np.isnan(error.loss)
+    assert len(error.history["loss"]) == 8 + 3 and error.history["val_acc"] != []
+    assert all(np.isfinite(p.data).all() for p in model.parameters())
+    assert int(nn.load(tmp_path / CHECKPOINT_NAME)["epoch"]) == 1
+
+
+def test_on_nonfinite_loss_continue_trains_on_and_says_so(blobs, capsys):
+    nn.manual_seed(0)
+    model = DivergesAt(8 + 3)
+    with pytest.warns(RuntimeWarning, match="6 batches of epoch 2 had a non-finite loss"):
+        history = fit(model, nn.optim.SGD(model.parameters(), lr=0.1), *blobs, epochs=2,
+                      batch_size=32, seed=0, on_nonfinite_loss="continue")
+    assert history["nonfinite_losses"] == 6
+    assert "(6 non-finite losses!)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("change, error, message", [
+    (dict(X_val=np.zeros((0, 20), np.float32), y_val=np.zeros(0, int)), ValueError,
+     "the validation set is empty"),
+    (dict(batch_size=0), ValueError, "batch_size must be positive, got 0"),
+    (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
+    (dict(train_acc_samples=0), ValueError, "train_acc_samples must be a positive int or None"),
+    (dict(eval_batch_size=0), ValueError, "eval_batch_size must be positive"),
+    (dict(y_val=np.zeros(3, int)), ValueError, "the validation set has 60 samples but 3 labels"),
+    (dict(on_nonfinite_loss="ignore"), ValueError, "on_nonfinite_loss must be 'raise' or 'continue'"),
+    (dict(config={"x": object()}), TypeError, "config must be JSON-serialisable"),
+], ids=["empty-val", "batch-0", "batch-float", "train-acc-0", "eval-batch-0", "val-lengths",
+        "nonfinite-option", "config"])
+def test_bad_fit_arguments_fail_before_any_work(blobs, tmp_path, change, error, message):
+    X_train, y_train, X_val, y_val = blobs
+    kwargs = dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, epochs=1,
+                  batch_size=32, quiet=True, checkpoint_dir=tmp_path / "run")
+    kwargs.update(change)
+    model = SoftmaxClassifier(20, 3)
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        fit(model, nn.optim.SGD(model.parameters(), lr=0.1), **kwargs)
+    assert_same_state_dict(model.state_dict(), before)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_failed_resume_changes_nothing(blobs, tmp_path):
+    from nn.train import CheckpointError
+    model, optimizer, _ = make()
+    fit(model, optimizer, *blobs, epochs=1, batch_size=32, seed=0, quiet=True,
+        checkpoint_dir=tmp_path)                                # no scheduler in the checkpoint
+    fresh, fresh_optimizer, scheduler = make(seed=1)
+    before = (fresh.state_dict(), fresh_optimizer.state_dict(), scheduler.state_dict())
+    with pytest.raises(CheckpointError, match="no lr_scheduler state"):
+        fit(fresh, fresh_optimizer, *blobs, epochs=2, batch_size=32, seed=0, quiet=True,
+            lr_scheduler=scheduler, checkpoint_dir=tmp_path, resume=True)
+    for state, after in zip(before, (fresh.state_dict(), fresh_optimizer.state_dict(),
+                                     scheduler.state_dict())):
+        assert_same_state_dict(after, state)
+    assert fresh_optimizer.state == {}
+
+
+def test_resume_refuses_another_model_class_with_the_same_parameters(blobs, tmp_path):
+    from nn.models import LinearSVM
+    from nn.train import CheckpointError
+    svm = LinearSVM(20, 3)
+    fit(svm, nn.optim.SGD(svm.parameters(), lr=0.1), *blobs, epochs=1, quiet=True,
+        checkpoint_dir=tmp_path)
+    softmax = SoftmaxClassifier(20, 3)
+    assert softmax.state_dict().keys() == svm.state_dict().keys()
+    before = softmax.state_dict()
+    with pytest.raises(CheckpointError, match=r"model_class: the checkpoint has "
+                                              r"nn\.models\.LinearSVM, this run has "
+                                              r"nn\.models\.SoftmaxClassifier") as info:
+        fit(softmax, nn.optim.SGD(softmax.parameters(), lr=0.1), *blobs, epochs=2, quiet=True,
+            checkpoint_dir=tmp_path, resume=True)
+    assert not info.value.corrupt
+    assert_same_state_dict(softmax.state_dict(), before)
+
+
+@pytest.mark.parametrize("second, message", [
+    (dict(momentum=0.5, config={"lr": 0.1}), r"optimizer_settings \(momentum: the checkpoint "
+                                             r"has 0\.9, this run has 0\.5\)$"),
+    (dict(momentum=0.9, config={"lr": 0.2}), r"config \(lr: the checkpoint has 0\.1, this "
+                                             r"run has 0\.2\)$"),
+    (dict(momentum=0.9, config={"lr": 0.1}, lr=0.2), r"optimizer_settings \(initial_lr: the "
+                                                     r"checkpoint has 0\.1, this run has 0\.2\)$"),
+    (dict(momentum=0.9, config=None), r"config: the checkpoint has \{\"lr\": 0\.1\}, this run "
+                                      r"has null$"),
+], ids=["momentum", "config", "initial-lr", "no-config"])
+def test_resume_refuses_changed_settings(blobs, tmp_path, second, message):
+    from nn.train import CheckpointError
+
+    def run(momentum, config, lr=0.1, **kwargs):
+        model = SoftmaxClassifier(20, 3)
+        optimizer = nn.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        scheduler = nn.optim.ExponentialLR(optimizer, gamma=0.5)
+        return fit(model, optimizer, *blobs, quiet=True, checkpoint_dir=tmp_path, config=config,
+                   lr_scheduler=scheduler, **kwargs)
+
+    run(0.9, {"lr": 0.1}, epochs=1)
+    with pytest.raises(CheckpointError, match=message):
+        run(**second, epochs=2, resume=True)
+    run(0.9, {"lr": 0.1}, epochs=2, resume=True)             # the same settings resume
+
+
+# ------------------------------------------------------------------------ threads
+
+class Lockstep(nn.Module):
+    """Identity that waits for the other thread at every call, so two runs interleave at
+    every batch (a deterministic worst case for shared random state)."""
+
+    def __init__(self, barrier):
+        super().__init__()
+        self.barrier = barrier
+
+    def forward(self, x):
+        self.barrier.wait(timeout=60)
+        return x
+
+
+def seeded_run(seed, barrier, blobs):
+    nn.manual_seed(seed)
+    barrier.wait(timeout=60)                   # both threads have seeded before either builds
+    model = nn.Sequential(nn.Linear(20, 16), nn.ReLU(), nn.Dropout(0.5), Lockstep(barrier),
+                          nn.Linear(16, 3))
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    history = fit(model, optimizer, *blobs, epochs=2, batch_size=32, seed=seed, quiet=True)
+    return without_time(history), model.state_dict()
+
+
+def test_two_threads_training_seeded_models_each_get_the_sequential_result(blobs):
+    import threading
+    sequential = [seeded_run(seed, threading.Barrier(1), blobs) for seed in (1, 2)]
+    barrier, results, errors = threading.Barrier(2), {}, []
+
+    def worker(seed):
+        try:
+            results[seed] = seeded_run(seed, barrier, blobs)
+        except Exception as error:     # noqa: BLE001 (reported below)
+            errors.append(error)
+            barrier.abort()
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors and not any(thread.is_alive() for thread in threads)
+    for seed, (history, state) in zip((1, 2), sequential):
+        assert results[seed][0] == history
+        assert_same_state_dict(results[seed][1], state)
+
+
+# ------------------------------------------------------------ kill -9 mid-training
+
+_TRAINING = r"""
+import sys, time
+import numpy as np
+import nn
+from nn.models import FullyConnectedNet
+from nn.train import fit
+
+def blobs():
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((3, 20)) * 2
+    y = rng.integers(0, 3, 300)
+    X = (centers[y] + rng.standard_normal((300, 20))).astype(np.float32)
+    return X[:240], y[:240], X[240:], y[240:]
+
+def run(out, resume=False, model_seed=0):
+    nn.manual_seed(model_seed)
+    model = FullyConnectedNet([16, 16], 20, 3, dropout=0.2, normalization="batchnorm",
+                              reg=1e-3, weight_scale=1e-1)
+    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
+    scheduler = nn.optim.ExponentialLR(optimizer, gamma=0.5)
+    history = fit(model, optimizer, *blobs(), epochs=4, batch_size=32, lr_scheduler=scheduler,
+                  seed=7, quiet=True, checkpoint_dir=out, resume=resume, config={"run": "kill"})
+    return model, history
+
+if __name__ == "__main__":             # the run that is killed in its third checkpoint's save
+    import nn.train as train
+    real_save = train.save_checkpoint
+    def save_checkpoint(path, model, optimizer, lr_scheduler, history, epoch, best_state, record=None):
+        if epoch == 3:
+            def stall(member, array, allow_pickle):
+                print("saving epoch 3", flush=True)
+                time.sleep(60)
+            np.lib.format.write_array = stall
+        return real_save(path, model, optimizer, lr_scheduler, history, epoch, best_state, record)
+    train.save_checkpoint = save_checkpoint
+    run(sys.argv[1])
+"""
+
+
+def test_kill_9_during_training_then_resume_equals_an_uninterrupted_run(tmp_path):
+    import select
+    import signal
+    import subprocess
+    import sys
+    namespace = {"__name__": "training"}
+    exec(compile(_TRAINING, "training", "exec"), namespace)
+    straight, straight_history = namespace["run"](tmp_path / "straight")
+
+    out = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-c", _TRAINING, str(out)], stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 120)
+        assert ready and process.stdout.readline() == "saving epoch 3\n"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(30)
+        process.stdout.close()
+    assert int(nn.load(out / CHECKPOINT_NAME)["epoch"]) == 2       # the last complete save
+    assert any(".nn-save-" in name for name in os.listdir(out))     # the killed save's temp
+
+    resumed, history = namespace["run"](out, resume=True, model_seed=99)
+    assert_same_state(straight, resumed)
+    assert without_time(history) == without_time(straight_history)
+    assert sorted(os.listdir(out)) == [CHECKPOINT_NAME, MODEL_NAME]  # the temp was cleaned up
+
+
+def test_fits_reseeding_leaves_the_default_of_other_threads_alone(blobs):
+    import threading
+    model = SoftmaxClassifier(20, 3)                    # no dropout: fit draws only by seed
+    nn.manual_seed(5)
+    drawn = {}
+
+    def train():
+        fit(model, nn.optim.SGD(model.parameters(), lr=0.1), *blobs, epochs=1, seed=1, quiet=True)
+
+    def draw():                                         # a thread that never seeded
+        drawn["values"] = nn.init.default_generator().random(3)
+    for target in (train, draw):
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join(60)
+    np.testing.assert_array_equal(drawn["values"], np.random.default_rng(5).random(3))
