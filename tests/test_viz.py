@@ -301,6 +301,7 @@ def test_show_values_labels_every_node_with_value_and_gradient():
     src = draw_graph(t["f"], names=t, show_values=True).source
     q = label_of(src, "<B>q (Add)</B>")
     assert '#1a7f37">3</FONT>' in q and '#c62828">grad -4</FONT>' in q
+    assert "retains_grad" not in src            # record()'s bookkeeping is no op parameter
     x = label_of(src, "<B>x</B>")
     assert '#1a7f37">-2</FONT>' in x and "grad -4" in x
     assert "<B>f = -12</B>" in src                      # named, not "loss": f is no loss op
