@@ -16,6 +16,6 @@ from .profiles import PROFILES, load_profile, register_profiles
 from .strategies import (broadcastable_shapes, conv2d_params, distinct_values, pool2d_params, shapes,
                          tensors)
 
-__all__ = ["assert_gradients_match", "assert_second_gradients_match", "assert_matches_torch",
-           "broadcastable_shapes", "conv2d_params", "distinct_values", "load_profile", "pool2d_params",
-           "PROFILES", "register_profiles", "shapes", "tensors"]
+__all__ = ["assert_gradients_match", "assert_matches_torch", "assert_second_gradients_match", "broadcastable_shapes",
+           "conv2d_params", "distinct_values", "load_profile", "pool2d_params", "PROFILES", "register_profiles", "shapes",
+           "tensors"]

@@ -1,7 +1,7 @@
 """Recording at node creation: module scopes (one per call) and kept values.
 
-Both work through `autograd.function.record_hooks`: the engine calls `_on_node(node, out)`
-for every node it records, and this module stores, on the node, the innermost open scope
+Both work through `autograd.function.record_hooks`: while a scope or a recording is open
+in some thread, the engine calls `_on_node(node, out)` for every node it records, and this module stores, on the node, the innermost open scope
 (never the output: nodes don't point to their outputs) and, in the active recordings, the
 output tensor (kept alive, with `retain_grad()`, so its value and gradient can be drawn).
 """
@@ -42,8 +42,8 @@ class Scope:
         return f"<Scope {type(self.owner).__name__} #{self.number}>"
 
 
-# The hook is in record_hooks only while some thread has a scope open or a recording
-# active, so building a graph outside every module call costs the engine nothing.
+# `_on_node` is in record_hooks only while some thread has a scope or a recording open,
+# so ops outside any module call cost nothing extra.
 _open = [0]
 _open_lock = threading.Lock()
 
@@ -65,16 +65,13 @@ def _closed():
 def enter_scope(owner):
     """Open a scope: nodes created until `exit_scope()` belong to this call of `owner`."""
     scopes = _state.scopes
-    if not scopes:
-        _opened()                           # one count per thread's outermost scope
     scopes.append(Scope(owner, scopes[-1] if scopes else None, next(_scope_numbers)))
+    _opened()
 
 
 def exit_scope():
-    scopes = _state.scopes
-    scopes.pop()
-    if not scopes:
-        _closed()
+    _state.scopes.pop()
+    _closed()
 
 
 class Recording:
