@@ -524,3 +524,16 @@ def test_the_hook_is_installed_only_while_a_scope_or_recording_is_open():
     with viz.record():
         assert _on_node in record_hooks
     assert seen == [True] and _on_node not in record_hooks
+
+
+def test_the_circuit_steps_through_backward_too():
+    t = cs231n_circuit()
+    first, second, last = (f.source for f in viz.backward_frames(t["f"], names=t, circuit=True))
+    assert "#ffd54f" in label_of(first, 'label="×"') and "#ffd54f" not in last
+    assert "#ffd54f" in label_of(second, 'label="+"')
+    # after × ran: z's wire (-4) shows its gradient 3; x's wire (-2) hides its -4 in white
+    assert '#1a7f37">-4</FONT><BR/><FONT COLOR="#c62828">3<' in first
+    assert '#1a7f37">-2</FONT><BR/><FONT COLOR="#ffffff">-4<' in first
+    assert '#1a7f37">-2</FONT><BR/><FONT COLOR="#c62828">-4<' in second
+    with pytest.raises(ValueError, match="leave out view="):
+        viz.backward_frames(t["f"], view="backward")
