@@ -17,7 +17,7 @@ import gc
 import threading
 
 from . import anomaly
-from .backend import xp
+from .backend import errstate, xp
 from .function import Function, graph_clock
 from .grad_mode import _mode
 from .tensor import Tensor
@@ -183,7 +183,9 @@ def _run(outputs, grads, retain_graph, create_graph, targets):
     previous = _mode.enabled
     _mode.enabled = bool(create_graph)
     try:
-        with gc_paused():
+        # As PyTorch, backward does not warn: 0 * inf and 1 / 0 give nan and inf silently
+        # (anomaly mode reports them), so a rule can mask them afterwards (Pow's limits).
+        with gc_paused(), errstate(divide="ignore", invalid="ignore", over="ignore"):
             grads = [_as_gradient(g, create_graph) for g in grads]
             return _walk(outputs, grads, retain_graph, create_graph, targets)
     finally:

@@ -126,7 +126,7 @@ def test_hooks_see_and_replace_gradients_like_torch():
         h.sum().backward(retain_graph=True)
         handle.remove()
         h.sum().backward()
-        results[name] = (np.array(x.grad), seen)
+        results[name] = (np.array(x.grad.tolist()), seen)
     np.testing.assert_allclose(results["ours"][0], results["torch"][0])
     for a, b in zip(results["ours"][1], results["torch"][1]):
         np.testing.assert_allclose(a, b)
