@@ -16,10 +16,11 @@ def _number_in(owner, name, value, low=None, high=None, low_open=False, high_ope
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
     if too_low or too_high:
-        left = "-inf" if low is None else low
-        right = "inf" if high is None else high
-        raise ValueError(f"{owner}: invalid {name}: {value!r} (must be in {'(' if low_open else '['}"
-                         f"{left}, {right}{')' if high_open else ']'})")
+        if high is None:
+            rule = f"must be {'>' if low_open else '>='} {low}"
+        else:
+            rule = f"must be in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        raise ValueError(f"{owner}: invalid {name}: {value!r} ({rule})")
     return value
 
 
@@ -102,13 +103,13 @@ class LRScheduler:
                 for name in (*self._common_names, *self._state_names) if hasattr(self, name)}
 
     def load_state_dict(self, state_dict):
-        expected = {*self._common_names, *self._state_names}
+        """Restore what `state_dict()` saved (the names this scheduler has; checked first)."""
+        expected = {name for name in (*self._common_names, *self._state_names) if hasattr(self, name)}
         optional = {"_step_count"}          # states saved before it was kept
         if not expected - optional <= set(state_dict) <= expected:
             raise KeyError(f"{type(self).__name__}.load_state_dict: expected keys {sorted(expected)}, "
                            f"got {sorted(state_dict)}")
         for name, value in state_dict.items():
             setattr(self, name, from_saved(value))
-        self.last_epoch = int(self.last_epoch)
-
-
+        if hasattr(self, "last_epoch"):
+            self.last_epoch = int(self.last_epoch)

@@ -6,6 +6,8 @@ import nn
 from autograd import Tensor
 
 torch = pytest.importorskip("torch", reason="torch.optim is the oracle for optimizer parity")
+# torch warns when a scheduler steps before its optimizer; the schedule tests step no optimizer
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`:UserWarning")
 
 CONFIGS = [
     ("SGD", dict(lr=0.1)),
@@ -359,20 +361,164 @@ def test_param_groups_have_their_own_lr():
     np.testing.assert_allclose(b.data, 0.0)
 
 
-@pytest.mark.parametrize("name, kwargs", [("ExponentialLR", dict(gamma=0.9)),
-                                          ("StepLR", dict(step_size=3, gamma=0.5))])
-def test_schedulers_match_torch(name, kwargs):
-    opt = nn.optim.SGD([nn.Parameter(np.ones(2))], lr=0.1)
-    topt = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=0.1)
-    sched = getattr(nn.optim.lr_scheduler, name)(opt, **kwargs)
-    tsched = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
-    for _ in range(10):
-        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-15)
-        assert opt.param_groups[0]["lr"] == pytest.approx(topt.param_groups[0]["lr"], rel=1e-15)
-        opt.step()
-        topt.step()
+class Halving:
+    """A picklable-style lr_lambda (an object, not a function)."""
+
+    def __call__(self, epoch):
+        return 0.5 ** (epoch // 4)
+
+
+# One row per scheduler and argument set: a factory given the library's lr_scheduler module
+# and an optimizer; the same factory builds dyngrad's and torch's.
+SCHEDULERS = [
+    ("StepLR", lambda m, o: m.StepLR(o, step_size=3, gamma=0.5)),
+    ("MultiStepLR", lambda m, o: m.MultiStepLR(o, milestones=[2, 5, 5, 11], gamma=0.3)),
+    ("ExponentialLR", lambda m, o: m.ExponentialLR(o, gamma=0.9)),
+    ("ConstantLR", lambda m, o: m.ConstantLR(o)),
+    ("ConstantLR-args", lambda m, o: m.ConstantLR(o, factor=0.5, total_iters=7)),
+    ("LinearLR", lambda m, o: m.LinearLR(o)),
+    ("LinearLR-args", lambda m, o: m.LinearLR(o, start_factor=0.9, end_factor=0.1, total_iters=12)),
+    ("PolynomialLR", lambda m, o: m.PolynomialLR(o, total_iters=12, power=2.0)),
+    ("CosineAnnealingLR", lambda m, o: m.CosineAnnealingLR(o, T_max=7, eta_min=1e-3)),
+    ("CosineAnnealingWarmRestarts", lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2, eta_min=1e-4)),
+    ("CosineAnnealingWarmRestarts-1", lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=5)),
+    ("LambdaLR", lambda m, o: m.LambdaLR(o, lambda epoch: 1 / (1 + epoch))),
+    ("LambdaLR-per-group", lambda m, o: m.LambdaLR(o, [lambda epoch: 0.9 ** epoch, Halving()])),
+    ("MultiplicativeLR", lambda m, o: m.MultiplicativeLR(o, lambda epoch: 0.95)),
+    ("OneCycleLR", lambda m, o: m.OneCycleLR(o, max_lr=0.5, total_steps=40)),
+    ("OneCycleLR-args", lambda m, o: m.OneCycleLR(o, max_lr=[0.5, 1.0], epochs=4, steps_per_epoch=10,
+                                                   pct_start=0.25, anneal_strategy="linear", three_phase=True,
+                                                   base_momentum=0.8, max_momentum=[0.9, 0.95])),
+    ("OneCycleLR-no-momentum", lambda m, o: m.OneCycleLR(o, max_lr=0.3, total_steps=35, cycle_momentum=False,
+                                                          div_factor=10, final_div_factor=100)),
+    ("CyclicLR", lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4)),
+    ("CyclicLR-triangular2", lambda m, o: m.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3,
+                                                      step_size_down=5, mode="triangular2")),
+    ("CyclicLR-exp_range", lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="exp_range", gamma=0.9,
+                                                    base_momentum=0.7, max_momentum=0.95)),
+    ("CyclicLR-scale_fn", lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=2, scale_fn=lambda x: 0.8 ** x,
+                                                   scale_mode="iterations", cycle_momentum=False)),
+    ("SequentialLR", lambda m, o: m.SequentialLR(o, [m.LinearLR(o, start_factor=0.1, total_iters=4),
+                                                     m.ExponentialLR(o, gamma=0.9)], milestones=[5])),
+    ("SequentialLR-three", lambda m, o: m.SequentialLR(o, [m.ConstantLR(o, factor=0.5, total_iters=3),
+                                                           m.CosineAnnealingLR(o, T_max=6),
+                                                           m.StepLR(o, step_size=2, gamma=0.7)], milestones=[4, 12])),
+    ("ChainedScheduler", lambda m, o: m.ChainedScheduler([m.ConstantLR(o, factor=0.25, total_iters=6),
+                                                          m.ExponentialLR(o, gamma=0.9)])),
+    ("ChainedScheduler-optimizer", lambda m, o: m.ChainedScheduler([m.StepLR(o, 4, 0.5), m.MultiplicativeLR(
+        o, lambda epoch: 0.99)], optimizer=o)),
+]
+STEPS = 30
+
+
+def scheduler_pair(factory, optimizer_name="SGD"):
+    def groups(ps):
+        return [{"params": ps[:1]}, {"params": ps[1:], "lr": 0.05}]
+    kwargs = dict(lr=0.1, momentum=0.9) if optimizer_name == "SGD" else dict(lr=0.1)
+    ours, theirs = pairs(np.float64)
+    opt = getattr(nn.optim, optimizer_name)(groups(ours), **kwargs)
+    topt = getattr(torch.optim, optimizer_name)(groups(theirs), **kwargs)
+    return opt, topt, factory(nn.optim.lr_scheduler, opt), factory(torch.optim.lr_scheduler, topt)
+
+
+def assert_same_schedule(opt, topt, sched, tsched, message):
+    assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12, abs=1e-15), message
+    for group, tgroup in zip(opt.param_groups, topt.param_groups):
+        for key in ("lr", "momentum", "betas", "initial_lr", "max_lr", "min_lr"):
+            if key in tgroup:
+                assert group[key] == pytest.approx(tgroup[key], rel=1e-12, abs=1e-15), f"{message}: {key}"
+
+
+@pytest.mark.parametrize("optimizer_name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name, factory", SCHEDULERS, ids=[name for name, _ in SCHEDULERS])
+def test_scheduler_sequences_match_torch(name, factory, optimizer_name):
+    opt, topt, sched, tsched = scheduler_pair(factory, optimizer_name)
+    for step in range(STEPS):
+        assert_same_schedule(opt, topt, sched, tsched, f"{name} at step {step}")
+        if step == 17 and not name.startswith("OneCycleLR"):
+            for o in (opt, topt):       # a manual change carries forward in the chainable forms
+                o.param_groups[1]["lr"] *= 0.5
         sched.step()
         tsched.step()
+    assert_same_schedule(opt, topt, sched, tsched, f"{name} at the end")
+
+
+@pytest.mark.parametrize("name, factory", SCHEDULERS, ids=[name for name, _ in SCHEDULERS])
+def test_scheduler_state_dict_roundtrips_through_nn_save(name, factory, tmp_path):
+    opt, _, sched, _ = scheduler_pair(factory)
+    for _ in range(7):
+        sched.step()
+    state = sched.state_dict()
+    assert all(isinstance(v, np.ndarray) for v in state.values())
+    nn.save({"optimizer": opt.state_dict(), "scheduler": state}, tmp_path / "ckpt.npz")
+    opt2, _, restored, _ = scheduler_pair(factory)
+    checkpoint = nn.load(tmp_path / "ckpt.npz")
+    opt2.load_state_dict(checkpoint["optimizer"])
+    restored.load_state_dict(checkpoint["scheduler"])
+    for step in range(12):
+        sched.step()
+        restored.step()
+        assert restored.get_last_lr() == sched.get_last_lr(), f"{name}, step {step} after loading"
+    with pytest.raises(KeyError, match="expected keys"):
+        restored.load_state_dict({"bogus": np.array(1)})
+
+
+@pytest.mark.parametrize("metrics, kwargs", [
+    ([5, 4, 4, 4, 4, 3.9999, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2], dict(patience=2)),
+    ([1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4], dict(mode="max", patience=1, factor=0.5, cooldown=2)),
+    ([5, 4.99, 4.98, 4.5, 4.5, 4.5, 4.5, 4.5, 4.4, 4.4, 4.4], dict(threshold=0.05, threshold_mode="abs",
+                                                                   patience=0, min_lr=[0.02, 0.001])),
+    ([3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], dict(patience=0, factor=0.5, min_lr=0.01, eps=1e-3)),
+], ids=["min-rel", "max-cooldown", "abs-min_lr-list", "floor-eps"])
+def test_reduce_lr_on_plateau_matches_torch(metrics, kwargs, tmp_path):
+    opt, topt, sched, tsched = scheduler_pair(lambda m, o: m.ReduceLROnPlateau(o, **kwargs))
+    for i, metric in enumerate(metrics):
+        sched.step(metric)
+        tsched.step(metric)
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12), f"epoch {i}"
+        assert (sched.num_bad_epochs, sched.cooldown_counter) == (tsched.num_bad_epochs, tsched.cooldown_counter)
+        if i == 5:
+            nn.save({"s": sched.state_dict()}, tmp_path / "plateau.npz")
+            opt2, _, copy, _ = scheduler_pair(lambda m, o: m.ReduceLROnPlateau(o, **kwargs))
+            copy.load_state_dict(nn.load(tmp_path / "plateau.npz")["s"])
+            assert copy.best == sched.best and copy.min_lrs == sched.min_lrs
+    sched.step(Tensor(np.array(0.0)))            # a 0-d Tensor metric works
+
+
+def test_closed_forms_match_torch_in_sequential_milestones():
+    """SequentialLR restarts the next scheduler by its closed form: every closed form once."""
+    for name in ("StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
+                 "CosineAnnealingLR"):
+        factory = dict(SCHEDULERS)[name]
+        both = scheduler_pair(lambda m, o: m.SequentialLR(o, [m.ExponentialLR(o, 0.5), factory(m, o),
+                                                              factory(m, o)], milestones=[3, 9]))
+        for step in range(20):
+            assert_same_schedule(*both, f"{name} in SequentialLR, step {step}")
+            both[2].step()
+            both[3].step()
+
+
+def test_schedulers_resume_with_last_epoch():
+    opt = nn.optim.SGD([nn.Parameter(np.ones(2))], lr=0.1)
+    with pytest.raises(KeyError, match=r"param 'initial_lr' is not specified in param_groups\[0\]"):
+        nn.optim.lr_scheduler.StepLR(opt, 2, last_epoch=3)
+    topt = torch.optim.SGD([torch.ones(2, requires_grad=True)], lr=0.1)
+    for o in (opt, topt):
+        o.param_groups[0]["initial_lr"] = 0.1
+    sched = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10, last_epoch=4)
+    tsched = torch.optim.lr_scheduler.CosineAnnealingLR(topt, T_max=10, last_epoch=4)
+    for _ in range(5):
+        assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-12)
+        sched.step()
+        tsched.step()
+
+
+def test_warm_restarts_with_fractional_epochs_match_torch():
+    both = scheduler_pair(lambda m, o: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2))
+    for epoch in np.arange(0, 20, 0.35):
+        both[2].step(float(epoch))
+        both[3].step(float(epoch))
+        assert_same_schedule(*both, f"epoch {epoch}")
 
 
 def test_scheduler_state_dict_roundtrip():
@@ -394,6 +540,83 @@ def test_scheduler_state_dict_roundtrip():
         restored.load_state_dict({"last_epoch": np.array(1)})
     with pytest.raises(ValueError, match="gamma must be positive"):
         nn.optim.ExponentialLR(opt, gamma=0)
+
+
+S = nn.optim.lr_scheduler
+
+
+@pytest.mark.parametrize("factory, error, message", [
+    (lambda o: S.StepLR(o, step_size=0), ValueError, r"StepLR: invalid step_size: 0 \(must be an int >= 1\)"),
+    (lambda o: S.StepLR(o, step_size=2, gamma=0), ValueError, r"StepLR: invalid gamma: 0 \(must be in \(0, inf\]\)"),
+    (lambda o: S.MultiStepLR(o, milestones=3), TypeError, "MultiStepLR: milestones must be a list of ints"),
+    (lambda o: S.MultiStepLR(o, milestones=[2, 3.5]), TypeError, "MultiStepLR: milestones must be an int, got float"),
+    (lambda o: S.ConstantLR(o, factor=1.5), ValueError, r"ConstantLR: invalid factor: 1.5 \(must be in \(0, 1\]\)"),
+    (lambda o: S.ConstantLR(o, total_iters=-1), ValueError, "ConstantLR: invalid total_iters: -1"),
+    (lambda o: S.LinearLR(o, start_factor=0), ValueError, "LinearLR: invalid start_factor: 0"),
+    (lambda o: S.LinearLR(o, end_factor=2), ValueError, "LinearLR: invalid end_factor: 2"),
+    (lambda o: S.LinearLR(o, total_iters=0), ValueError, "LinearLR: invalid total_iters: 0"),
+    (lambda o: S.PolynomialLR(o, power=-1), ValueError, "PolynomialLR: invalid power: -1"),
+    (lambda o: S.PolynomialLR(o, total_iters="5"), TypeError, "PolynomialLR: total_iters must be an int, got str"),
+    (lambda o: S.CosineAnnealingLR(o, T_max=0), ValueError, "CosineAnnealingLR: invalid T_max: 0"),
+    (lambda o: S.CosineAnnealingLR(o, T_max=5, eta_min="0"), TypeError, "CosineAnnealingLR: eta_min must be a number"),
+    (lambda o: S.CosineAnnealingWarmRestarts(o, T_0=0), ValueError, "CosineAnnealingWarmRestarts: invalid T_0: 0"),
+    (lambda o: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=1.5), TypeError, "T_mult must be an int, got float"),
+    (lambda o: S.LambdaLR(o, lr_lambda=0.5), TypeError, "LambdaLR: lr_lambda must be a function, got float"),
+    (lambda o: S.LambdaLR(o, lr_lambda=[abs, abs, abs]), ValueError, r"LambdaLR: expected 2 lr_lambdas \(one per group\), got 3"),
+    (lambda o: S.MultiplicativeLR(o, lr_lambda="x"), TypeError, "MultiplicativeLR: lr_lambda must be a function"),
+    (lambda o: S.OneCycleLR(o, max_lr=1.0), ValueError, "OneCycleLR: pass either total_steps or both epochs"),
+    (lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=0), ValueError, "OneCycleLR: invalid total_steps: 0"),
+    (lambda o: S.OneCycleLR(o, max_lr=1.0, epochs=2, steps_per_epoch=2.5), TypeError, "steps_per_epoch must be an int"),
+    (lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=9, pct_start=1.2), ValueError, "OneCycleLR: invalid pct_start: 1.2"),
+    (lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=9, anneal_strategy="exp"), ValueError, "invalid anneal_strategy: 'exp'"),
+    (lambda o: S.OneCycleLR(o, max_lr=[1.0], total_steps=9), ValueError, "max_lr must have one value per parameter group"),
+    (lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=9, div_factor=0), ValueError, "OneCycleLR: invalid div_factor: 0"),
+    (lambda o: S.OneCycleLR(o, max_lr=1.0, total_steps=9, three_phase=1), TypeError, "three_phase must be True or False"),
+    (lambda o: S.CyclicLR(o, 0.1, 1.0, step_size_up=0), ValueError, "CyclicLR: invalid step_size_up: 0"),
+    (lambda o: S.CyclicLR(o, 0.1, 1.0, mode="saw"), ValueError, "CyclicLR: invalid mode: 'saw'"),
+    (lambda o: S.CyclicLR(o, 0.1, 1.0, scale_mode="epochs"), ValueError, "CyclicLR: invalid scale_mode: 'epochs'"),
+    (lambda o: S.CyclicLR(o, "0.1", 1.0), TypeError, "CyclicLR: base_lr must be a number, got str"),
+    (lambda o: S.CyclicLR(o, 0.1, 1.0, base_momentum=-1), ValueError, "CyclicLR: invalid base_momentum: -1"),
+    (lambda o: S.ReduceLROnPlateau(o, factor=1.0), ValueError, r"ReduceLROnPlateau: invalid factor: 1.0 \(must be in \[0, 1\)\)"),
+    (lambda o: S.ReduceLROnPlateau(o, mode="lowest"), ValueError, "ReduceLROnPlateau: invalid mode: 'lowest'"),
+    (lambda o: S.ReduceLROnPlateau(o, threshold_mode="pct"), ValueError, "invalid threshold_mode: 'pct'"),
+    (lambda o: S.ReduceLROnPlateau(o, patience=2.5), TypeError, "ReduceLROnPlateau: patience must be an int"),
+    (lambda o: S.ReduceLROnPlateau(o, cooldown=-1), ValueError, "ReduceLROnPlateau: invalid cooldown: -1"),
+    (lambda o: S.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "min_lr must have one value per parameter group"),
+    (lambda o: S.SequentialLR(o, [], milestones=[]), ValueError, "SequentialLR: expects at least one scheduler"),
+    (lambda o: S.SequentialLR(o, [S.StepLR(o, 2), S.StepLR(o, 3)], milestones=[]), ValueError,
+     "expects one milestone fewer than schedulers"),
+    (lambda o: S.SequentialLR(o, [S.StepLR(o, 2), S.ReduceLROnPlateau(o)], milestones=[2]), ValueError,
+     r"schedulers\[1\] is a ReduceLROnPlateau"),
+    (lambda o: S.ChainedScheduler([S.StepLR(o, 2), "StepLR"]), TypeError, r"schedulers\[1\] is a str, not a scheduler"),
+    (lambda o: S.ChainedScheduler([S.StepLR(o, 2), S.StepLR(nn.optim.SGD([nn.Parameter(np.ones(1))]), 2)]),
+     ValueError, r"schedulers\[1\] \(StepLR\) belongs to another optimizer"),
+    (lambda o: S.StepLR("sgd", 2), TypeError, "StepLR: str is not an Optimizer"),
+    (lambda o: S.StepLR(o, 2, last_epoch=-2), ValueError, "StepLR: invalid last_epoch: -2"),
+], ids=lambda v: v.__name__ if isinstance(v, type) else None)
+def test_scheduler_arguments_are_checked_naming_them(factory, error, message):
+    opt = nn.optim.SGD([{"params": [nn.Parameter(np.ones(2))]}, {"params": [nn.Parameter(np.ones(2))]}], lr=0.1)
+    with pytest.raises(error, match=message):
+        factory(opt)
+
+
+def test_cycle_momentum_needs_a_momentum_and_one_cycle_stops_at_total_steps():
+    opt = nn.optim.Rprop([nn.Parameter(np.ones(2))])
+    with pytest.raises(ValueError, match="cycle_momentum=True needs an optimizer with momentum or betas"):
+        S.OneCycleLR(opt, max_lr=1.0, total_steps=3)
+    sched = S.OneCycleLR(opt, max_lr=1.0, total_steps=3, cycle_momentum=False)
+    for _ in range(3):
+        sched.step()
+    with pytest.raises(ValueError, match="OneCycleLR: tried to step 4 times; total_steps is 3"):
+        sched.step()
+
+
+def test_an_optimizer_state_saved_under_a_scheduler_loads_into_a_plain_optimizer():
+    opt = nn.optim.Adam([nn.Parameter(np.ones(2))], lr=0.1)
+    S.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    plain = nn.optim.Adam([nn.Parameter(np.ones(2))], lr=0.1)
+    plain.load_state_dict(opt.state_dict())
+    assert plain.param_groups[0]["max_lr"] == 1.0 and plain.param_groups[0]["betas"] == (0.95, 0.999)
 
 
 def test_load_state_dict_keeps_float_state_of_a_0d_parameter_as_arrays():
