@@ -547,7 +547,7 @@ S = nn.optim.lr_scheduler
 
 @pytest.mark.parametrize("factory, error, message", [
     (lambda o: S.StepLR(o, step_size=0), ValueError, r"StepLR: invalid step_size: 0 \(must be an int >= 1\)"),
-    (lambda o: S.StepLR(o, step_size=2, gamma=0), ValueError, r"StepLR: invalid gamma: 0 \(must be in \(0, inf\]\)"),
+    (lambda o: S.StepLR(o, step_size=2, gamma=0), ValueError, r"StepLR: invalid gamma: 0 \(must be > 0\)"),
     (lambda o: S.MultiStepLR(o, milestones=3), TypeError, "MultiStepLR: milestones must be a list of ints"),
     (lambda o: S.MultiStepLR(o, milestones=[2, 3.5]), TypeError, "MultiStepLR: milestones must be an int, got float"),
     (lambda o: S.ConstantLR(o, factor=1.5), ValueError, r"ConstantLR: invalid factor: 1.5 \(must be in \(0, 1\]\)"),
