@@ -23,6 +23,8 @@ __all__ = ["Optimizer"]
 # Keys that schedulers (LRScheduler, OneCycleLR, CyclicLR) add to a parameter group: they
 # are not the optimizer's hyperparameters, so a state saved with them loads without them.
 SCHEDULER_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"})
+# Options added after states were first saved: a state without them keeps the current values.
+LATER_OPTIONS = frozenset({"maximize", "decoupled_weight_decay"})
 
 
 def _check(condition, message):
@@ -107,8 +109,8 @@ def from_saved(array):
 class Optimizer:
     """Base class: parameter groups, state, zero_grad, state_dict. Subclasses define `_update`.
 
-    ``hyperparameters`` maps each name to its kind: a range rule (a real number), "bool",
-    ("int", rule), ("pair", rule) or a tuple of allowed values; `_validate` checks every
+    ``hyperparameters`` maps each name to its kind: a range rule such as NONNEGATIVE (a real
+    number), "bool", integer(rule), pair(rule) or choice(*values); `_validate` checks every
     group with it (types first, then ranges) and `_check_group` adds cross-argument rules.
     """
 
@@ -270,7 +272,7 @@ class Optimizer:
         for g, group in enumerate(self.param_groups):
             names = set(groups.get(g, {})) - {"params"} - SCHEDULER_KEYS
             expected = set(group) - {"params"} - SCHEDULER_KEYS
-            if g in groups and names != expected:
+            if g in groups and not expected - LATER_OPTIONS <= names <= expected:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: group {g} of the state has the "
                     f"hyperparameters {sorted(names)}, this optimizer has {sorted(expected)} "

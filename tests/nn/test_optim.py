@@ -654,6 +654,17 @@ def test_load_state_dict_from_another_optimizer_type_is_refused():
     assert sgd.param_groups[0] == before
 
 
+def test_a_state_saved_before_maximize_existed_still_loads():
+    p = nn.Parameter(np.ones(2))
+    opt = nn.optim.Adam([p], lr=0.1)
+    p.grad = Tensor(np.ones(2))
+    opt.step()
+    old = {k: v for k, v in opt.state_dict().items() if not k.endswith(("maximize", "decoupled_weight_decay"))}
+    restored = nn.optim.Adam([nn.Parameter(np.ones(2))], lr=0.5, maximize=True)
+    restored.load_state_dict(old)
+    assert restored.param_groups[0]["lr"] == 0.1 and restored.param_groups[0]["maximize"] is True
+
+
 def test_optimizer_argument_mistakes_get_clear_messages():
     model = nn.Linear(2, 2)
     with pytest.raises(TypeError, match=r"got a Linear; pass model.parameters\(\)"):
