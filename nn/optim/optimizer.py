@@ -139,7 +139,8 @@ class Optimizer:
 
     def add_param_group(self, param_group):
         """Add a dict {'params': [...], <hyperparameter>: value, ...}; missing options take
-        the optimizer's defaults. Checked (types, ranges, duplicates) before it is added."""
+        the optimizer's defaults. Checked (types, ranges, duplicates) before it is added.
+        'params' may hold (name, parameter) pairs, as model.named_parameters() gives."""
         if not isinstance(param_group, dict):
             raise TypeError(f"{type(self).__name__}.add_param_group: param_group must be a dict, "
                             f"got {type(param_group).__name__}")
@@ -148,6 +149,16 @@ class Optimizer:
         group = dict(param_group)
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
+        named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+        if any(named):      # model.named_parameters(): the names go to group["param_names"]
+            if not all(named) or any("param_names" not in g for g in self.param_groups):
+                raise ValueError(f"{type(self).__name__}: give every parameter a name (as "
+                                 "model.named_parameters() does) or none")
+            group["param_names"] = [name for name, _ in params]
+            params = [p for _, p in params]
+        elif any("param_names" in g for g in self.param_groups):
+            raise ValueError(f"{type(self).__name__}: the other groups have parameter names; give "
+                             "every parameter a name (as model.named_parameters() does) or none")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, Tensor):
@@ -297,7 +308,9 @@ class Optimizer:
             for name, value in groups[g].items():
                 if name != "params":
                     value = from_saved(value)
-                    group[name] = tuple(value) if isinstance(value, list) else value
+                    if isinstance(value, list) and not isinstance(group.get(name), list):
+                        value = tuple(value)            # betas, etas: tuples; param_names: a list
+                    group[name] = value
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

@@ -654,6 +654,20 @@ def test_load_state_dict_from_another_optimizer_type_is_refused():
     assert sgd.param_groups[0] == before
 
 
+def test_named_parameters_are_accepted_as_in_torch():
+    model = nn.Linear(3, 2)
+    opt = nn.optim.SGD(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    assert all(isinstance(p, nn.Parameter) for p in opt.param_groups[0]["params"])
+    restored = nn.optim.SGD(nn.Linear(3, 2).named_parameters(), lr=0.5)
+    restored.load_state_dict(opt.state_dict())
+    assert restored.param_groups[0]["param_names"] == ["weight", "bias"]
+    with pytest.raises(ValueError, match="give every parameter a name"):
+        opt.add_param_group({"params": [nn.Parameter(np.ones(2))]})
+    with pytest.raises(ValueError, match="give every parameter a name"):
+        nn.optim.SGD([model.weight], lr=0.1).add_param_group({"params": [("bias", model.bias)]})
+
+
 def test_a_state_saved_before_maximize_existed_still_loads():
     p = nn.Parameter(np.ones(2))
     opt = nn.optim.Adam([p], lr=0.1)
