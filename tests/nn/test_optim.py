@@ -173,7 +173,7 @@ def test_lbfgs_with_a_closure_matches_torch(kwargs, dtype, torch_dtype):
             return loss
         return closure
 
-    tolerance = dict(rtol=1e-9, atol=1e-11) if dtype == np.float64 else dict(rtol=2e-3, atol=2e-4)
+    tolerance = dict(rtol=1e-9, atol=1e-11) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-5)
     for step in range(3):
         loss, tloss = opt.step(make_closure(opt, ours)), topt.step(make_closure(topt, theirs))
         np.testing.assert_allclose(float(loss), float(tloss.detach()), **tolerance)
