@@ -524,39 +524,39 @@ class Tensor:
     def where(self, condition, other):
         return elementwise.where(condition, self, other)
 
-    def amax(self, dim=None, keepdim=False):
-        return reduce.amax(self, dim=dim, keepdim=keepdim)
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.amax(self, axis, keepdim if keepdims is None else keepdims, dim=dim)
 
-    def amin(self, dim=None, keepdim=False):
-        return reduce.amin(self, dim=dim, keepdim=keepdim)
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.amin(self, axis, keepdim if keepdims is None else keepdims, dim=dim)
 
-    def argmax(self, dim=None, keepdim=False, *, axis=None):
-        return reduce.argmax(self, dim, keepdim, axis=axis)
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def argmin(self, dim=None, keepdim=False, *, axis=None):
-        return reduce.argmin(self, dim, keepdim, axis=axis)
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
-        return reduce.prod(self, dim, keepdim, dtype=dtype)
+    def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return reduce.prod(self, axis, keepdim if keepdims is None else keepdims, dim=dim, dtype=dtype)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return reduce.var(self, dim, unbiased, keepdim, correction=correction)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return reduce.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return reduce.std(self, dim, unbiased, keepdim, correction=correction)
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return reduce.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
-    def logsumexp(self, dim=None, keepdim=False):
-        return reduce.logsumexp(self, dim, keepdim)
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
         """The vector p-norm over dim, all elements by default (e.g. `w.grad.norm()`)."""
-        return reduce.norm(self, p, dim, keepdim, dtype)
+        return reduce.norm(self, p, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
-    def all(self, dim=None, keepdim=False):
-        return reduce.all(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def any(self, dim=None, keepdim=False):
-        return reduce.any(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def count_nonzero(self, dim=None):
         return reduce.count_nonzero(self, dim)

@@ -154,7 +154,7 @@ class Norm(Function):
     """y = (sum_axes |x|^p)^(1/p), a vector p-norm (p > 0, finite), or the count of nonzeros for p = 0.
 
     dL/dx = g * x |x|^(p-2) / y^(p-1);  p = 1: g * sign(x);  p = 2: g * x / y;  p = 0: 0.
-    Where y = 0 the gradient is 0, PyTorch's subgradient.
+    Where y = 0, and where x = 0 for p < 2, the gradient is 0 (PyTorch's subgradient).
     """
 
     @staticmethod
@@ -170,12 +170,12 @@ class Norm(Function):
             y = (xp.abs(x) ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
         zero = y == 0
         y = y if keepdims else y.reshape([n for a, n in enumerate(y.shape) if a not in axes])
-        ctx.save_for_backward(x, y, zero)
+        ctx.save_for_backward(x, y, zero, x == 0)
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        x, y, zero = ctx.saved_tensors
+        x, y, zero, x_zero = ctx.saved_tensors
         p = ctx.p
         grad = _expand(grad, ctx.axes, ctx.keepdims)
         if p == 0:
@@ -186,7 +186,7 @@ class Norm(Function):
         if p == 2:
             scale = x / safe
         else:
-            scale = x * xp.abs(x) ** (p - 2) / safe ** (p - 1)
+            scale = x * xp.abs(xp.where(x_zero, 1.0, x)) ** (p - 2) / safe ** (p - 1)   # 0 where x = 0
         return xp.where(zero, 0.0, grad * scale), None, None, None
 
 
