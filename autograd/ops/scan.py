@@ -68,7 +68,8 @@ class LogCumSumExp(Function):
     """y_k = log sum_{j <= k} exp(x_j) along dim (np.logaddexp.accumulate: no overflow);
 
     dL/dx_j = sum_{k >= j} g_k exp(x_j - y_k), computed in log space as PyTorch does: with
-    g = g+ - g-, exp(x_j + reverse_logcumsumexp(log g+ - y)_j) minus the same for g-.
+    g = g+ - g-, exp(x_j + reverse_logcumsumexp(log g+ - y)_j) minus the same for g-
+    (log 0 taken as -10^4, whose exponential is 0).
     """
 
     @staticmethod
@@ -86,7 +87,8 @@ class LogCumSumExp(Function):
         for sign in (1.0, -1.0):
             part = grad * sign
             positive = xp.asarray(part) > 0
-            log_part = xp.where(positive, xp.log(xp.where(positive, part, 1.0)), -xp.inf)
+            # log 0 would be -inf (and -inf - -inf nan one order up); e^(-10^4) is already exactly 0.
+            log_part = xp.where(positive, xp.log(xp.where(positive, part, 1.0)), -1e4)
             reverse = xp.flip(LogCumSumExp.apply(xp.flip(log_part - y, dim), dim), dim)
             parts.append(xp.exp(x + reverse))
         return parts[0] - parts[1], None
