@@ -85,6 +85,11 @@ FUNCTIONS = {
                                                   0 if axis is None else axis),
     xp.einsum: lambda subscripts, *operands: linalg.einsum(subscripts, *operands),
     xp.prod: lambda a, axis=None, keepdims=False: reduce.prod(a, axis, keepdims),
+    # NumPy's max/min are torch's amax/amin (Tensor.max(dim) returns values and indices).
+    xp.max: lambda a, axis=None, keepdims=False: reduce.amax(a, axis, keepdims),
+    xp.amax: lambda a, axis=None, keepdims=False: reduce.amax(a, axis, keepdims),
+    xp.min: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
+    xp.amin: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
 }
 
 

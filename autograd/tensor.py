@@ -444,8 +444,8 @@ class Tensor:
     def swapaxes(self, axis1, axis2):
         return shape_ops.transpose(self, axis1, axis2)
 
-    def squeeze(self, axis=None):
-        return shape_ops.squeeze(self, axis)
+    def squeeze(self, dim=None, *, axis=None):
+        return shape_ops.squeeze(self, axis, dim=dim)
 
     # ----- shape, index, reduction ops (issue 9 ops) ------------------------------------
     def view_as(self, other):

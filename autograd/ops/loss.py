@@ -78,7 +78,7 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         logits, target = ctx.saved_tensors
-        e = xp.exp(logits - logits.max(axis=1, keepdims=True))
+        e = xp.exp(logits - xp.max(logits, axis=1, keepdims=True))
         probs = e / e.sum(axis=1, keepdims=True)              # (N, C)
         onehot = xp.zeros(probs.shape, dtype=probs.dtype)
         onehot[xp.arange(onehot.shape[0]), target] = 1

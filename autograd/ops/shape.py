@@ -321,11 +321,12 @@ def expand_dims(x, axis):
     return reshape(x, tuple(shape))
 
 
-def squeeze(x, axis=None):
-    """x without size-1 axes: all of them, or those of `axis` (an int or a tuple).
+def squeeze(x, axis=None, *, dim=None):
+    """x without size-1 axes: all of them, or those of `dim` (alias `axis`; an int or a tuple).
 
     As PyTorch (not NumPy), a named axis whose size is not 1 is left as it is.
     """
+    axis = axis if dim is None else dim
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
@@ -338,7 +339,7 @@ def squeeze(x, axis=None):
 
 def unsqueeze(x, dim):
     """x with a size-1 axis inserted at `dim` (in [-ndim - 1, ndim]), as torch.unsqueeze."""
-    return expand_dims(x, dim)
+    return expand_dims(x, check_axis("unsqueeze", dim, x.ndim + 1))
 
 
 def view_as(x, other):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match
+from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, tensors
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -108,3 +108,17 @@ def test_index_arguments_are_copied():
 def test_bad_input_messages(call, error, message):
     with pytest.raises(error, match=message):
         call(Tensor(np.ones((2, 4))))
+
+
+@given(x=tensors(min_dims=1, max_dims=3), data=st.data())
+def test_drawn_gather_and_index_select_against_numpy(x, data):
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    shape = tuple(data.draw(st.integers(1, n)) if a != dim % x.ndim else data.draw(st.integers(1, 4))
+                  for a, n in enumerate(x.shape))
+    index = np.random.default_rng(data.draw(st.integers(0, 99))).integers(0, x.shape[dim], shape)
+    check = (lambda fn, want: (np.testing.assert_array_equal(fn(Tensor(x.data)).data, want),
+                               assert_gradients_match(fn, x), assert_second_gradients_match(fn, x)))
+    sliced = x.data[tuple(slice(0, n) if a != dim % x.ndim else slice(None) for a, n in enumerate(shape))]
+    check(lambda t: t.gather(dim, index), np.take_along_axis(sliced, index, dim))
+    flat = index.reshape(-1)
+    check(lambda t: t.index_select(dim, flat), np.take(x.data, flat, dim))

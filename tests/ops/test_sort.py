@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match
+from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, shapes
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -82,3 +82,16 @@ def test_bad_input_messages():
         x.topk(4)
     with pytest.raises(ValueError, match="sort: axis 2 is out of range"):
         x.sort(2)
+
+
+@given(shape=shapes(min_dims=1, max_dims=3), data=st.data())
+def test_drawn_shapes_sort_topk_and_max_against_numpy(shape, data):
+    x = Tensor(distinct(shape, data.draw(st.integers(0, 99))), requires_grad=True)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    k = data.draw(st.integers(0, shape[dim]))
+    np.testing.assert_array_equal(x.sort(dim).values.data, np.sort(x.data, dim))
+    np.testing.assert_array_equal(x.max(dim).indices.data, np.argmax(x.data, dim))
+    for fn in (lambda t: t.sort(dim, descending=True).values, lambda t: t.topk(k, dim).values,
+               lambda t: t.max(dim).values, lambda t: t.min(dim, keepdim=True).values):
+        assert_gradients_match(fn, x)
+        assert_second_gradients_match(lambda t: fn(t) ** 2, x)
