@@ -15,8 +15,9 @@ from ..function import Function
 from ..tensor import Tensor
 from . import elementwise
 from .index import along
+from .scan import cumprod_exclusive
 from .shape import GetItem, reshape
-from .validation import check_axis
+from .validation import check_axis, tensor_argument
 
 
 def normalize_axis(axis, ndim, op_name):
@@ -139,7 +140,6 @@ class Prod(Function):
 
 def _product_of_the_others(x, axes):
     """prod_{j != i} x_j over `axes`, for every i: left and right exclusive cumprods."""
-    from .scan import cumprod_exclusive
     kept = [a for a in range(x.ndim) if a not in axes]
     order = kept + list(axes)
     moved = xp.transpose(x, order)
@@ -241,6 +241,7 @@ def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 
 def _extremum(name, x, dim, keepdim, axis, keepdims, full, pick, elementwise_op):
     """max/min as torch: of everything, (values, indices) over one dim, or elementwise with a Tensor."""
+    x = tensor_argument(x)
     if isinstance(dim, Tensor):
         return elementwise_op(x, dim)
     if dim is None and axis is None:
@@ -279,6 +280,7 @@ def min(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def _arg(name, pick, x, dim, keepdim, axis, keepdims):
+    x = tensor_argument(x)
     if dim is not None and axis is not None:
         raise TypeError(f"{name}: give axis or its alias dim, not both")
     dim = dim if dim is not None else axis
@@ -355,6 +357,7 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
     Its gradient, softmax(x) along dim, comes from exp, sum and log; m cancels out.
     """
+    x = tensor_argument(x)
     axes = _axes("logsumexp", x, axis, dim)
     keep = _keep(keepdim, keepdims)
     if x.data.size == 0:
@@ -403,5 +406,6 @@ def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def count_nonzero(x, dim=None, *, axis=None):
     """The number of nonzero elements over dim (an int64 Tensor, outside the graph)."""
+    x = tensor_argument(x)
     axes = _axes("count_nonzero", x, axis, dim)
     return Tensor(xp.asarray(xp.count_nonzero(x.data, axis=axes), dtype=xp.int64))

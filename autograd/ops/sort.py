@@ -9,7 +9,7 @@ from ..backend import xp
 from ..tensor import Tensor
 from .index import along
 from .shape import GetItem, getitem
-from .validation import check_axis, is_int
+from .validation import check_axis, is_int, tensor_argument
 
 
 def _order(data, dim, descending):
@@ -33,6 +33,7 @@ def _sorted(name, x, dim, index):
 
 def sort(x, dim=-1, descending=False, stable=False):
     """(values, indices) of x sorted along dim (stable: ties keep their order), as torch.sort."""
+    x = tensor_argument(x)
     dim = _dim("sort", x, dim)
     index = _order(x.data, dim, descending) if x.ndim else None
     return _sorted("sort", x, dim, index)
@@ -40,6 +41,7 @@ def sort(x, dim=-1, descending=False, stable=False):
 
 def argsort(x, dim=-1, descending=False, stable=False):
     """The indices that sort x along dim, as torch.argsort."""
+    x = tensor_argument(x)
     dim = _dim("argsort", x, dim)
     if x.ndim == 0:
         return Tensor(xp.zeros((), dtype=xp.int64))
@@ -48,6 +50,7 @@ def argsort(x, dim=-1, descending=False, stable=False):
 
 def topk(x, k, dim=-1, largest=True, sorted=True):
     """(values, indices) of the k largest (or smallest) elements along dim, in order, as torch.topk."""
+    x = tensor_argument(x)
     dim = _dim("topk", x, dim)
     n = x.shape[dim] if x.ndim else 1
     if not is_int(k) or not 0 <= k <= n:

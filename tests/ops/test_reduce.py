@@ -280,3 +280,12 @@ def test_norm_at_zero_has_zero_gradient_as_torch():
 def test_torch_reductions_bad_input_messages(call, error, message):
     with pytest.raises(error, match=message):
         call(Tensor(np.ones((2, 3))))
+
+
+def test_the_pytorch_accuracy_idioms_work_on_tensors_and_on_their_arrays():
+    scores = Tensor(np.array([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5]]), requires_grad=True)
+    labels = np.array([1, 0, 1])
+    _, predicted = ag.max(scores.data, 1)          # CS231n / blitz: torch.max(outputs.data, 1)
+    assert (predicted.data == labels).sum() == 2
+    np.testing.assert_array_equal(scores.argmax(dim=1, keepdim=True).data, [[1], [0], [2]])  # MNIST example
+    np.testing.assert_array_equal(ag.topk(scores.data, 2).indices.data, [[1, 0], [0, 1], [2, 1]])
