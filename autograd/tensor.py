@@ -476,8 +476,9 @@ class Tensor:
     def repeat_interleave(self, repeats, dim=None):
         return movement.repeat_interleave(self, repeats, dim)
 
-    def flip(self, *dims):
-        return movement.flip(self, dims[0] if len(dims) == 1 else dims)
+    def flip(self, *dims_args, dims=None):
+        return movement.flip(self, dims if dims is not None else
+                             dims_args[0] if len(dims_args) == 1 else dims_args)
 
     def roll(self, shifts, dims=None):
         return movement.roll(self, shifts, dims)

@@ -226,7 +226,10 @@ def einsum(equation, *operands):
     sizes = {}
     for s, t in zip(inputs, operands):
         for letter, n in zip(s, t.shape):
-            if sizes.setdefault(letter, n) != n:
+            known = sizes.setdefault(letter, n)
+            if known == 1 or n == 1:  # a size-1 dim broadcasts (the engine sums its gradient back)
+                sizes[letter] = max(known, n)
+            elif known != n:
                 raise ValueError(f"einsum: subscript {letter!r} has size {sizes[letter]} and {n} in "
                                  f"{equation!r} (shapes {[t.shape for t in operands]})")
     dtypes = {t.dtype for t in operands}

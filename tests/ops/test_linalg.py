@@ -118,6 +118,7 @@ EINSUM = {
     "ellipsis": ("...ij,...jk->...ik", [(2, 2, 3), (2, 3, 2)]),
     "ellipsis_broadcast_rank": ("...ij,jk->...ik", [(2, 2, 3), (3, 2)]),
     "bilinear": ("bn,anm,bm->ba", [(2, 3), (2, 3, 4), (2, 4)]),
+    "ellipsis_size_1_broadcasts": ("...ij,...jk->...ik", [(1, 2, 3), (3, 3, 2)]),
 }
 
 
