@@ -268,6 +268,13 @@ def test_norm_at_zero_has_zero_gradient_as_torch():
     assert x.norm(0).item() == 1.0 and not x.grad.data.any()
 
 
+@pytest.mark.parametrize("p", [0, 0.5, 1, 1.5, 2, 3, float("inf")])
+@pytest.mark.parametrize("values", [[0.0, 1.0, -2.0], [0.0, 0.0, 0.0]], ids=["some_zeros", "all_zeros"])
+def test_norm_subgradients_at_zero_match_torch(p, values):
+    _torch()
+    assert_matches_torch(lambda t: t.norm(p), lambda t: t.norm(p), np.array(values))
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: x.max((0, 1)), TypeError, r"max: dim must be one int .* use amax\(x, dim=\(0, 1\)\)"),
     (lambda x: x.min(dim=0, axis=1), TypeError, "min: give axis or its alias dim, not both"),
