@@ -371,6 +371,9 @@ def expand(x, *sizes):
     if any(s == -1 for s in sizes[:lead]):
         raise ValueError(f"expand: -1 is not allowed for the new leading dimensions in {sizes}")
     target = sizes[:lead] + tuple(n if s == -1 else s for s, n in zip(sizes[lead:], x.shape))
+    if any(n != 1 and n != s for n, s in zip(x.shape, target[lead:])):
+        raise ValueError(f"expand: a tensor of shape {x.shape} cannot be expanded to {sizes} "
+                         "(only size-1 dimensions expand)")
     return broadcast_to(x, target)
 
 

@@ -291,6 +291,7 @@ def test_views_and_splits_return_the_expected_structure():
 @pytest.mark.parametrize("call, error, message", [
     (lambda x: x.unflatten(1, (2, 2)), ValueError, r"unflatten: sizes \(2, 2\) do not multiply to the size 3"),
     (lambda x: x.expand(3), ValueError, "expand: 1 sizes"),
+    (lambda x: x.expand(3, 3), ValueError, r"expand: a tensor of shape \(2, 3\) cannot be expanded to \(3, 3\)"),
     (lambda x: x.expand(-1, 2, 3), ValueError, "expand: -1 is not allowed for the new leading dimensions"),
     (lambda x: x[None].t(), ValueError, "t: expects a tensor with at most 2 dimensions"),
     (lambda x: x[0].mT, ValueError, "mT: expects a tensor with at least 2 dimensions"),
