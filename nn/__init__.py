@@ -11,5 +11,8 @@ from .init import manual_seed
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten,
                      Identity, LeakyReLU, Linear, MaxPool2d, MSELoss, ReLU, Sequential, Sigmoid, Tanh)
 from .module import Module, Parameter
+# issue9-nnf: loss modules
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss,
+                   MultiMarginLoss, NLLLoss, SmoothL1Loss)
 from .serialization import load, save
 from . import models, train  # isort: skip (they build on the names above)

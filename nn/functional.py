@@ -1,8 +1,8 @@
 """The math of the network, with torch.nn.functional's names: `import nn.functional as F`.
 
-Most functions are the engine's ops re-exported; the rest (dropout, batch_norm,
-mse_loss, multi_margin_loss) are short compositions of engine ops, so their gradients
-come from the engine's backward rules and no backward code lives here.
+Most functions are the engine's ops re-exported (the losses live in autograd/ops/loss.py
+and losses.py); the rest (dropout, batch_norm) are short compositions of engine ops, so
+their gradients come from the engine's backward rules and no backward code lives here.
 """
 import numbers
 
@@ -17,14 +17,21 @@ from autograd.ops.pool import avg_pool2d, max_pool2d
 from autograd.ops.shape import flatten
 
 from .init import default_generator
-from .module import _raw
+
+# ----- nn.functional families (issue9-nnf): losses, distances -----------------------------------
+from autograd.ops.distance import cosine_similarity, normalize
+from autograd.ops.loss import multi_margin_loss, nll_loss, one_hot
+from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, kl_div,
+                                 l1_loss, margin_ranking_loss, mse_loss, smooth_l1_loss)
+
+_NNF_NAMES = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_similarity", "huber_loss",
+              "kl_div", "l1_loss", "margin_ranking_loss", "nll_loss", "normalize", "one_hot",
+              "smooth_l1_loss"]
+# ----- end of issue9-nnf imports --------------------------------------------------------------
 
 __all__ = ["avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "flatten", "leaky_relu",
            "linear", "log_softmax", "max_pool2d", "mse_loss", "multi_margin_loss",
-           "multiclass_hinge_loss", "relu", "sigmoid", "softmax", "tanh"]
-
-_REDUCTIONS = ("mean", "sum", "none")
-
+           "multiclass_hinge_loss", "relu", "sigmoid", "softmax", "tanh"] + _NNF_NAMES
 
 def dropout(input, p=0.5, training=True):
     """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p).
@@ -111,29 +118,3 @@ def _in_dtype(parameter, dtype):
     if parameter.dtype == dtype or np.dtype(parameter.dtype) != np.float16:
         return parameter
     return parameter.astype(dtype)
-
-
-def mse_loss(input, target, reduction="mean"):
-    """Squared error (input - target)^2, averaged ('mean'), summed ('sum') or per element ('none')."""
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"mse_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    if tuple(np.shape(_raw(target))) != tuple(input.shape):
-        raise ValueError(f"mse_loss: target shape {np.shape(_raw(target))} "
-                         f"differs from input shape {input.shape}")
-    diff = input - target
-    squared = diff * diff
-    if reduction == "mean":
-        return squared.mean()
-    if reduction == "sum":
-        return squared.sum()
-    return squared
-
-
-def multi_margin_loss(input, target, margin=1.0, reduction="mean"):
-    """torch.nn.functional.multi_margin_loss (p=1): the multiclass hinge loss divided by C.
-
-    For CS231n's SVM loss (no division by C) use `multiclass_hinge_loss`.
-    """
-    if not isinstance(input, Tensor) or input.ndim != 2:
-        raise ValueError(f"multi_margin_loss: input must be a 2-D Tensor (N, C), got {getattr(input, 'shape', input)}")
-    return multiclass_hinge_loss(input, target, margin=margin, reduction=reduction) / input.shape[1]

@@ -12,6 +12,7 @@ from autograd.ops.validation import pair
 
 from . import functional as F
 from . import init
+from .loss import CrossEntropyLoss, MSELoss  # issue9-nnf: the loss modules live in nn/loss.py
 from .module import Module, Parameter
 
 __all__ = ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
@@ -237,27 +238,6 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) input, per channel C (see F.batch_norm)."""
     _input_dims = (4,)
-
-
-# ----- losses ----------------------------------------------------------------------
-
-
-class _Loss(Module):
-    """Shared by the loss layers (private, so one loss is never an instance of another)."""
-
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        self.reduction = reduction
-
-
-class CrossEntropyLoss(_Loss):
-    def forward(self, input, target):
-        return F.cross_entropy(input, target, reduction=self.reduction)
-
-
-class MSELoss(_Loss):
-    def forward(self, input, target):
-        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 # ----- containers ------------------------------------------------------------------

@@ -6,5 +6,7 @@ shape        reshape, transpose, indexing, pad, concatenate, stack, broadcast_to
 linalg       matmul, linear
 conv         conv2d
 pool         max_pool2d, avg_pool2d
-loss         softmax, log_softmax, cross_entropy, multiclass_hinge_loss
+loss         softmax, log_softmax, cross_entropy, nll_loss, multiclass_hinge_loss, multi_margin_loss, one_hot
+losses       mse, l1, smooth_l1, huber, binary cross-entropy (+ with logits), kl_div, margin_ranking
+distance     cosine_similarity, normalize
 """
