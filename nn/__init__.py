@@ -11,8 +11,11 @@ from .init import manual_seed
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten,
                      Identity, LeakyReLU, Linear, MaxPool2d, MSELoss, ReLU, Sequential, Sigmoid, Tanh)
 from .module import Module, Parameter
-# issue9-nnf: loss modules
+# issue9-nnf: loss modules, normalisation, embedding, dropout variants
+from .dropout import AlphaDropout, Dropout1d, Dropout2d
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss,
                    MultiMarginLoss, NLLLoss, SmoothL1Loss)
+from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .sparse import Embedding
 from .serialization import load, save
 from . import models, train  # isort: skip (they build on the names above)

@@ -9,4 +9,5 @@ pool         max_pool2d, avg_pool2d
 loss         softmax, log_softmax, cross_entropy, nll_loss, multiclass_hinge_loss, multi_margin_loss, one_hot
 losses       mse, l1, smooth_l1, huber, binary cross-entropy (+ with logits), kl_div, margin_ranking
 distance     cosine_similarity, normalize
+norm         batch_norm, instance_norm, layer_norm, group_norm, embedding
 """
