@@ -24,5 +24,10 @@ from .ops.reduce import max, mean, min, sum
 from .ops.shape import (broadcast_to, concatenate, flatten, getitem, pad, permute, reshape, stack,
                         transpose)
 from .viz import draw_graph
+# issue9-nnf: torch-level names of the nn.functional families
+from .ops.conv import conv1d
+from .ops.conv_transpose import conv_transpose2d
+from .ops.distance import cosine_similarity
+from .ops.norm import batch_norm, embedding, group_norm, instance_norm, layer_norm
 
 __version__ = "0.1.0"
