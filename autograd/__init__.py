@@ -29,5 +29,6 @@ from .ops.conv import conv1d
 from .ops.conv_transpose import conv_transpose2d
 from .ops.distance import cosine_similarity
 from .ops.norm import batch_norm, embedding, group_norm, instance_norm, layer_norm
+from .ops.pool import avg_pool1d, max_pool1d
 
 __version__ = "0.1.0"

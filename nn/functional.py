@@ -16,16 +16,19 @@ from autograd.ops.shape import flatten
 
 from .init import default_generator
 
-# ----- nn.functional families (issue9-nnf): losses, distances -----------------------------------
+# ----- nn.functional families (issue9-nnf): conv, pool, norm, losses -----------------------------------
 from autograd.ops.conv import conv1d
 from autograd.ops.conv_transpose import conv_transpose2d
 from autograd.ops.distance import cosine_similarity, normalize
 from autograd.ops.norm import batch_norm, embedding, group_norm, instance_norm, layer_norm
+from autograd.ops.pool import avg_pool1d, max_pool1d
+from autograd.ops.resize import adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 from autograd.ops.loss import multi_margin_loss, nll_loss, one_hot
 from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, kl_div,
                                  l1_loss, margin_ranking_loss, mse_loss, smooth_l1_loss)
 
-_NNF_NAMES = ["alpha_dropout", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d",
+_NNF_NAMES = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "interpolate", "max_pool1d",
+              "alpha_dropout", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d",
               "conv_transpose2d", "cosine_similarity", "dropout1d", "dropout2d", "embedding", "group_norm", "huber_loss", "instance_norm", "kl_div",
               "l1_loss", "layer_norm", "margin_ranking_loss", "nll_loss", "normalize", "one_hot",
               "smooth_l1_loss"]

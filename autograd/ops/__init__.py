@@ -4,8 +4,9 @@ elementwise  arithmetic, unary functions, activations, where
 reduce       sum, mean, max, min
 shape        reshape, transpose, indexing, pad, concatenate, stack, broadcast_to
 linalg       matmul, linear
-conv         conv2d
-pool         max_pool2d, avg_pool2d
+conv         conv2d, conv1d (conv_transpose: conv_transpose2d)
+pool         max_pool1d/2d, avg_pool1d/2d
+resize       adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 loss         softmax, log_softmax, cross_entropy, nll_loss, multiclass_hinge_loss, multi_margin_loss, one_hot
 losses       mse, l1, smooth_l1, huber, binary cross-entropy (+ with logits), kl_div, margin_ranking
 distance     cosine_similarity, normalize

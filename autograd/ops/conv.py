@@ -52,15 +52,22 @@ class Conv2d(Function):
         needs_x, needs_w = ctx.needs_input_grad[:2]
         ctx.save_for_backward(cols if needs_w else None, x if needs_w and needs_x else None,
                               w if needs_x else None)
-        ctx.geometry, ctx.groups = geometry, groups
+        # Plain attributes, as the graph renderer shows them (the defaults hidden as None).
+        ctx.kernel_size, ctx.stride, ctx.input_shape = (kh, kw), stride, (N, C, H, W)
+        ctx.padding = (padding[0], padding[2]) if padding[::2] == padding[1::2] else padding
+        ctx.dilation = None if dilation == (1, 1) else dilation
+        ctx.groups = None if groups == 1 else groups
         # (F, N, Ho, Wo) -> (N, F, Ho, Wo): one copy into the layout callers expect.
         return xp.ascontiguousarray(out.reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
 
     @staticmethod
     def backward(ctx, grad):
         cols, x, w = ctx.saved_tensors
-        geometry, G = ctx.geometry, ctx.groups
-        kh, kw = geometry["kernel_size"]
+        pad = ctx.padding if len(ctx.padding) == 4 else (ctx.padding[0],) * 2 + (ctx.padding[1],) * 2
+        geometry = dict(kernel_size=ctx.kernel_size, stride=ctx.stride, padding=pad,
+                        dilation=ctx.dilation or (1, 1), input_shape=ctx.input_shape)
+        G = ctx.groups or 1
+        kh, kw = ctx.kernel_size
         _, F, Ho, Wo = grad.shape
         NP = grad.shape[0] * Ho * Wo
         needs_x, needs_w, needs_b = ctx.needs_input_grad

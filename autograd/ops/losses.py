@@ -70,6 +70,8 @@ class BinaryCrossEntropyWithLogits(Function):
     pos_weight are constants that broadcast to x (pos_weight along the last axis).
     """
 
+    is_loss = True                                           # drawn as a loss by autograd.viz
+
     @staticmethod
     def forward(ctx, x, y, *, weight, pos_weight):
         ctx.weight, ctx.pos_weight = weight, pos_weight
