@@ -55,33 +55,7 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-# ----- pooling and reshaping -------------------------------------------------------
-
-
-class _Pool2d(Module):
-    """Shared by the pooling layers (private, so MaxPool2d and AvgPool2d are unrelated types)."""
-
-    def __init__(self, kernel_size, stride=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}"
-
-
-class MaxPool2d(_Pool2d):
-    """Max over kernel_size windows; stride defaults to kernel_size."""
-
-    def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride)
-
-
-class AvgPool2d(_Pool2d):
-    """Mean over kernel_size windows; stride defaults to kernel_size."""
-
-    def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride)
+# ----- reshaping -------------------------------------------------------
 
 
 class Flatten(Module):
@@ -272,6 +246,7 @@ class Sequential(Module):
         return self
 
 
-# issue9-nnf: Conv2d lives in nn/conv.py (beside Conv1d and ConvTranspose2d); it builds on the
-# helpers above, so it is imported last.
+# issue9-nnf: Conv2d lives in nn/conv.py (beside Conv1d and ConvTranspose2d), MaxPool2d and
+# AvgPool2d in nn/pooling.py; conv.py builds on the helpers above, so they are imported last.
 from .conv import Conv2d  # noqa: E402
+from .pooling import AvgPool2d, MaxPool2d  # noqa: E402
