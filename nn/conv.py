@@ -41,8 +41,8 @@ class _ConvNd(Module):
         self.output_padding = self._tuple("output_padding", output_padding, 0)
         if isinstance(padding, str):
             if padding not in ("same", "valid") or self.transposed:
-                raise ValueError(f"{name}: padding must be an int, a tuple{'' if self.transposed else ', valid or same'}"
-                                 f", got {padding!r}")
+                allowed = "an int or a tuple" if self.transposed else "an int, a tuple, 'valid' or 'same'"
+                raise ValueError(f"{name}: padding must be {allowed}, got {padding!r}")
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
             self.padding = padding

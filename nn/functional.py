@@ -27,11 +27,11 @@ from autograd.ops.loss import multi_margin_loss, nll_loss, one_hot
 from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, kl_div,
                                  l1_loss, margin_ranking_loss, mse_loss, smooth_l1_loss)
 
-_NNF_NAMES = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool1d", "interpolate", "max_pool1d",
-              "alpha_dropout", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d",
-              "conv_transpose2d", "cosine_similarity", "dropout1d", "dropout2d", "embedding", "group_norm", "huber_loss", "instance_norm", "kl_div",
-              "l1_loss", "layer_norm", "margin_ranking_loss", "nll_loss", "normalize", "one_hot",
-              "smooth_l1_loss"]
+_NNF_NAMES = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d",
+              "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv_transpose2d",
+              "cosine_similarity", "dropout1d", "dropout2d", "embedding", "group_norm", "huber_loss",
+              "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "margin_ranking_loss",
+              "max_pool1d", "nll_loss", "normalize", "one_hot", "smooth_l1_loss"]
 # ----- end of issue9-nnf imports --------------------------------------------------------------
 
 __all__ = ["avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "flatten", "leaky_relu",

@@ -16,7 +16,11 @@ from autograd.tensor import Tensor
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """Transposed 2-D convolution of input (N, C_in, H, W) (or (C_in, H, W)) with weight (C_in, C_out/groups, kh, kw)."""
+    """Transposed 2-D convolution of input (N, C_in, H, W) (or (C_in, H, W)).
+
+    weight (C_in, C_out/groups, kh, kw), bias (C_out,); stride, padding, output_padding
+    and dilation are ints or (h, w) pairs. Returns (N, C_out, Ho, Wo).
+    """
     op = "conv_transpose2d"
     x, w = _tensor(input), _tensor(weight)
     if x.ndim == 3:                                               # unbatched, as PyTorch
