@@ -7,14 +7,26 @@ The run folder gets metrics.json (config, history, test accuracy, data source, t
 checkpoint.npz (resumable with --resume) and model.npz (the best-on-validation
 parameters), and pictures: loss/accuracy curves, first-layer filters (and, when the
 plotting helpers are available, the graph and the other diagnostics).
+
+Every file is written atomically (nn.serialization.write_atomic / nn.save: a locked temp
+file beside it, then os.replace; never through a symlink), and metrics.json is strict JSON
+(a nan or inf is written as null, and "non_finite_as_null" says where).
+
+Exit status: 0 trained, 1 the run diverged (a non-finite loss; metrics.json says so),
+2 a usage error (nothing trained), 130 interrupted (Ctrl-C; the message says whether a
+checkpoint exists to --resume from).
 """
 
 import argparse
+import hashlib
+import io
 import json
+import math
 import os
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +35,13 @@ MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("fashion-mnist", "cifar10")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+NONFINITE_CHOICES = {"stop": "raise", "continue": "continue"}   # --on-nonfinite-loss -> fit's
+EXIT_DIVERGED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+# Every file a run writes (nn.train's CHECKPOINT_NAME and MODEL_NAME among them): an --out
+# holding any of them holds a run, which only --resume or --overwrite may touch.
+RUN_FILES = ("metrics.json", "checkpoint.npz", "model.npz", "curves.png", "filters.png",
+             "misclassified.png", "confusion.png", "graph.dot", "graph.svg", "graph.png")
 
 # Per-model defaults, tuned on Fashion-MNIST (docs/results.md); every one can be overridden.
 DEFAULTS = {
@@ -47,6 +66,10 @@ EXAMPLES = """examples:
                                                        the demo (make demo), under a minute
   dyngrad train --model fc --optimizer adam --lr 1e-3  the fully-connected net
   dyngrad train --out runs/demo --epochs 5 --resume    continue a run for two more epochs
+  dyngrad train --out runs/demo --overwrite ...        replace the run in runs/demo
+
+exit status: 0 trained; 1 the run diverged (loss nan or inf; see --on-nonfinite-loss);
+2 usage error, nothing trained; 130 interrupted (Ctrl-C)
 """
 
 
@@ -106,7 +129,7 @@ def build_parser(prog="dyngrad train"):
                         help="--model convnet filters (default 32)")
     parser.add_argument("--filter-size", type=_positive_int,
                         help="--model convnet kernel size (default 7)")
-    parser.add_argument("--data-dir", type=Path,
+    parser.add_argument("--data-dir", type=_folder,
                         help="folder holding the dataset files (Fashion-MNIST: the four IDX "
                              ".gz files; CIFAR-10: cifar-10-batches-py); default for "
                              "Fashion-MNIST: $DYNGRAD_DATA, /usr/share/datasets/fashion-mnist, "
@@ -120,12 +143,21 @@ def build_parser(prog="dyngrad train"):
     parser.add_argument("--val-size", type=_positive_int,
                         help="validation images held out of the training set "
                              "(default: 10%%, at most 5000)")
-    parser.add_argument("--out", type=Path,
+    parser.add_argument("--out", type=_folder,
                         help="run folder (default: a new runs/<model>-<date>-<time> in the "
-                             "current folder)")
+                             "current folder); one that already holds a run is refused "
+                             "unless --resume or --overwrite")
     parser.add_argument("--seed", type=_non_negative_int, default=0, help="seeds everything")
     parser.add_argument("--resume", action="store_true",
-                        help="continue from <out>/checkpoint.npz (needs --out; default: start anew)")
+                        help="continue from <out>/checkpoint.npz (needs --out; every training "
+                             "flag must match the checkpoint's, except --epochs, the total to "
+                             "train to; default: start anew)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run in --out: its files are removed before training "
+                             "(default: refuse an --out that holds a run)")
+    parser.add_argument("--on-nonfinite-loss", choices=NONFINITE_CHOICES, default="stop",
+                        help="when a training loss is nan or inf (the run diverged): stop "
+                             "with exit status 1, or continue training and say so")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar or epoch lines (default: a bar on a terminal, "
                              "one line per epoch otherwise)")
@@ -142,12 +174,46 @@ def parse_args(argv=None, prog="dyngrad train"):
     if args.download and args.dataset != "fashion-mnist":
         parser.error("--download fetches Fashion-MNIST only; for CIFAR-10 download and "
                      f"extract {CIFAR10_URL} and pass --data-dir")
+    _check_batchnorm(parser.error, args, args.train_size)
+    if args.resume and args.overwrite:
+        parser.error("--resume continues the run in --out, --overwrite replaces it: pass one")
+    # A default folder is new (created exclusively, see _make_run_folder); an explicit one may
+    # hold a run already.
+    args.fresh_out = args.out is None
     if args.out is None:
-        if args.resume:
-            parser.error("--resume needs --out: the run folder to continue")
-        args.out = Path("runs") / f"{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+        for flag in ("resume", "overwrite"):
+            if getattr(args, flag):
+                parser.error(f"--{flag} needs --out: the run folder to "
+                             + ("continue" if flag == "resume" else "replace"))
+        args.out = Path("runs") / f"{args.model}-{_timestamp()}"
     _check_out(parser, args.out)
+    if not (args.fresh_out or args.resume or args.overwrite):
+        found = _run_files_in(args.out)
+        if found:
+            parser.error(f"--out {args.out} already holds a run ({', '.join(found)}): pass "
+                         "--resume to continue it, --overwrite to replace it, or another --out")
     return args
+
+
+def _timestamp():
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def _check_batchnorm(error, args, train_images):
+    """Batch norm can't train on a batch of one image (no variance to normalise with)."""
+    if args.model != "fc" or args.no_batchnorm:
+        return
+    if args.batch_size == 1:
+        error("--batch-size 1: --model fc normalises each batch (batch norm), which needs at "
+              "least 2 images per batch; pass --batch-size 2 or more, or --no-batchnorm")
+    if train_images == 1:
+        error("--model fc normalises each batch (batch norm), which needs at least 2 training "
+              "images, and this run has 1; pass --train-size 2 or more, or --no-batchnorm")
+
+
+def _run_files_in(folder):
+    """The run files (RUN_FILES) already in ``folder``; a symlink counts, never followed."""
+    return [name for name in RUN_FILES if os.path.lexists(Path(folder) / name)]
 
 
 # The model-specific flags, and the models they apply to.
@@ -186,6 +252,14 @@ def _check_out(parser, out):
                      "pass a folder you can write to")
 
 
+class _RunState:
+    """How far a run got, for a truthful message when it is interrupted."""
+
+    def __init__(self):
+        self.folder = None          # the run folder, once it exists
+        self.created = False        # made by this run (so an empty one may be removed)
+
+
 def main(argv=None, prog="dyngrad train"):
     """The command line: a bare call prints the help (a run takes minutes; ask for one)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -193,32 +267,66 @@ def main(argv=None, prog="dyngrad train"):
         build_parser(prog).print_help()
         return 0
     args = parse_args(argv, prog)
+    state = _RunState()
     try:
-        return run(args)
+        return run(args, state)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"\ninterrupted; continue with the same command plus --resume "
-              f"(checkpoint in {args.out})", file=sys.stderr)
-        return 130
+        print(f"\ninterrupted: {_interrupted(args, state)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
-def run(args):
+def _interrupted(args, state):
+    """What a Ctrl-C left behind, in words: claims a checkpoint only when one is there."""
+    from nn.train import CHECKPOINT_NAME
+
+    if state.folder is None:
+        return "before training started; nothing was written"
+    checkpoint = state.folder / CHECKPOINT_NAME
+    if checkpoint.is_file():
+        epoch = _checkpoint_epoch(checkpoint)
+        if epoch is None:
+            return f"{checkpoint} exists but can't be read; start again with --overwrite"
+        return (f"{checkpoint} holds epoch {epoch} of {args.epochs}; continue with the same "
+                f"flags plus --out {state.folder} --resume")
+    if state.created and not any(state.folder.iterdir()):
+        state.folder.rmdir()
+        return (f"before the first checkpoint (epoch 1 had not finished), so there is nothing "
+                f"to resume; the empty run folder {state.folder} was removed")
+    return (f"before the first checkpoint (epoch 1 had not finished): {state.folder} holds no "
+            "checkpoint, so there is nothing to resume; start again")
+
+
+def _checkpoint_epoch(path):
+    """The number of epochs a fit() checkpoint holds, or None when it can't be read."""
     import nn
-    from nn.train import CheckpointError, evaluate, fit
 
+    try:
+        return int(nn.load(path)["epoch"])
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+
+
+def run(args, state=None):
+    import nn
+    from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError, evaluate, fit)
+
+    state = state or _RunState()
     started = time.perf_counter()
+    resumed_from = _check_resume(args)
     data = load_data(args)
-    try:  # after the data (a bad --data-dir leaves no empty run folder), before training
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"--out {args.out}: cannot create the run folder ({error.strerror}); "
-                         "pass a folder you can write to")
+    _check_batchnorm(_raise_usage, args, len(data["X_train"]))
+    _make_run_folder(args, state)
     say = (lambda *a: None) if args.quiet else print
     say(f"data: {data['source']}")
     say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
         f"test {len(data['X_test'])} images")
+    if args.overwrite:
+        removed = _remove_previous_run(args.out)
+        say(f"--overwrite: removed the previous run's {', '.join(removed)} from {args.out}"
+            if removed else f"--overwrite: {args.out} held no previous run")
 
     nn.manual_seed(args.seed)
     model = build_model(args, data["X_train"].shape[1:])
@@ -232,34 +340,38 @@ def run(args):
 
     train_started = time.perf_counter()
     try:  # fit loads the checkpoint before it trains, so a bad one fails at once
-        history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
-                      data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
-                      lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
-                      seed=args.seed, quiet=args.quiet)
+        with warnings.catch_warnings():
+            # with --on-nonfinite-loss continue the summary below says it, once, as a CLI would
+            warnings.filterwarnings("ignore", message="fit: .* non-finite loss",
+                                    category=RuntimeWarning)
+            history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
+                          data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
+                          lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
+                          seed=args.seed, quiet=args.quiet,
+                          on_nonfinite_loss=NONFINITE_CHOICES[args.on_nonfinite_loss],
+                          config=training_config(args, data))
     except CheckpointError as error:
         advice = ("delete it, or leave out --resume to start over" if error.corrupt else
-                  "use another --out, or leave out --resume to start over")
+                  "resume with the checkpoint's flags, or train with these in a new run: "
+                  "another --out, or --overwrite")
         raise UsageError(f"cannot resume: {error}\n({advice})")
+    except NonFiniteLossError as error:
+        return _diverged(args, error, model, data, resumed_from, started,
+                         time.perf_counter() - train_started)
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
     print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "
           f"best validation accuracy {history['best_val_acc']} at epoch {history['best_epoch']})")
+    nonfinite = history.get("nonfinite_losses", 0)
+    if nonfinite:
+        print(f"warning: {nonfinite} of {len(history['loss'])} training batches had a non-finite "
+              "loss (nan or inf) and training went on (--on-nonfinite-loss continue): the run "
+              "diverged, so the model and its test accuracy are not to be trusted; try a lower "
+              f"--lr (this run: {args.lr:g})", file=sys.stderr)
 
-    metrics = {
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "model": type(model).__name__,
-        "num_parameters": count_parameters(model),
-        "data_source": data["source"],
-        "sizes": {split: len(data[f"X_{split}"]) for split in ("train", "val", "test")},
-        "test_acc": test_acc,
-        "best_val_acc": history["best_val_acc"],
-        "best_epoch": history["best_epoch"],
-        "train_time_s": train_time,
-        "epoch_time_s": sum(history["time"]),
-        "history": history,
-        "machine": {"python": platform.python_version(), "numpy": np.__version__,
-                    "cpus": os.cpu_count()},
-    }
+    metrics = _metrics(args, model, data, history, resumed_from, train_time)
+    metrics.update(status="completed" if not nonfinite else "completed with non-finite losses",
+                   test_acc=test_acc)
     if initial is not None:
         metrics["first_layer_change"] = weight_change(initial, _first_layer(model).weight.data)
         say("first layer: correlation with its initialisation {correlation:.2f}, relative "
@@ -267,11 +379,138 @@ def run(args):
     pictures = write_pictures(args.out, model, history, data, data["class_names"], say,
                               metrics.get("first_layer_change"))
     metrics["total_time_s"] = time.perf_counter() - started
-    metrics["files"] = sorted(["metrics.json", "checkpoint.npz", "model.npz", *pictures])
-    _write_json(args.out / "metrics.json", metrics)
+    metrics["files"] = sorted(["metrics.json", CHECKPOINT_NAME, "model.npz", *pictures])
+    write_metrics(args.out / "metrics.json", metrics)
     say(f"wrote {', '.join(metrics['files'])} to {args.out} "
         f"(training {train_time:.0f}s, total {metrics['total_time_s']:.0f}s)")
     return 0
+
+
+def _raise_usage(message):
+    raise UsageError(message)
+
+
+def _check_resume(args):
+    """With --resume: the epochs the checkpoint holds (None without one); --epochs is the
+    total to train to, so fewer than the checkpoint holds is refused before any work."""
+    from nn.train import CHECKPOINT_NAME
+
+    checkpoint = args.out / CHECKPOINT_NAME
+    if not (args.resume and checkpoint.is_file()):
+        return None
+    done = _checkpoint_epoch(checkpoint)      # None: corrupt, which fit reports
+    if done is not None and args.epochs < done:
+        raise UsageError(f"--epochs {args.epochs}: {checkpoint} already holds {done} epochs; "
+                         f"--epochs is the total to train to, so pass --epochs {done} or more")
+    return done
+
+
+def _make_run_folder(args, state):
+    """Create the run folder. A default one (runs/<model>-<time>) is always new: when another
+    run made that name in the same second, this one gets <name>-2, -3, ..."""
+    base, number = args.out, 1
+    while True:
+        try:
+            existed = args.out.exists()
+            args.out.mkdir(parents=True, exist_ok=not args.fresh_out)
+            state.created = not existed
+            break
+        except FileExistsError:
+            if not args.fresh_out or not args.out.is_dir():
+                raise UsageError(f"--out {args.out}: a file is in the way of the run folder")
+            number += 1
+            args.out = base.with_name(f"{base.name}-{number}")
+        except OSError as error:
+            raise UsageError(f"--out {args.out}: cannot create the run folder "
+                             f"({error.strerror}); pass a folder you can write to")
+    state.folder = args.out
+
+
+def _remove_previous_run(folder):
+    """--overwrite: remove the run files (RUN_FILES) in ``folder`` (a symlink is removed, not
+    what it points to), so the folder never mixes two runs' files; return their names."""
+    removed = []
+    for name in _run_files_in(folder):
+        try:
+            os.unlink(folder / name)
+        except OSError as error:
+            raise UsageError(f"--overwrite: cannot remove {folder / name} ({error.strerror})")
+        removed.append(name)
+    return removed
+
+
+# Flags that may change on --resume, since none changes what the run computes: --epochs (the
+# total; the run goes on to it as an uninterrupted run would), where the data is read from
+# (the data itself is compared: its sizes and a digest), what is printed, and the run-folder
+# flags. Every other flag is part of the training configuration a checkpoint records.
+MAY_CHANGE_ON_RESUME = ("epochs", "data_dir", "download", "train_size", "val_size", "quiet",
+                        "out", "fresh_out", "resume", "overwrite")
+
+
+def training_config(args, data):
+    """The configuration fit() records in each checkpoint and compares on --resume: every
+    training flag by its name on the command line, and the data trained on."""
+    config = {"--" + name.replace("_", "-"): value for name, value in sorted(vars(args).items())
+              if name not in MAY_CHANGE_ON_RESUME}
+    digest = hashlib.sha256()
+    for key in ("X_train", "y_train", "X_val", "y_val"):
+        digest.update(np.ascontiguousarray(data[key]).data)
+    config["training images (--train-size)"] = len(data["X_train"])
+    config["validation images (--val-size)"] = len(data["X_val"])
+    config["data (sha256 of the training and validation arrays)"] = digest.hexdigest()[:16]
+    return config
+
+
+def _metrics(args, model, data, history, resumed_from, train_time):
+    """The part of metrics.json every outcome shares."""
+    metrics = {
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                   if k != "fresh_out"},
+        "model": type(model).__name__,
+        "num_parameters": count_parameters(model),
+        "data_source": data["source"],
+        "sizes": {split: len(data[f"X_{split}"]) for split in ("train", "val", "test")},
+        "best_val_acc": history["best_val_acc"],
+        "best_epoch": history["best_epoch"],
+        "epochs_trained": len(history["val_acc"]),
+        "nonfinite_losses": history.get("nonfinite_losses", 0),
+        "train_time_s": train_time,
+        "epoch_time_s": sum(history["time"]),
+        "history": history,
+        "machine": {"python": platform.python_version(), "numpy": np.__version__,
+                    "cpus": os.cpu_count()},
+    }
+    if resumed_from is not None:
+        metrics["resumed_from_epoch"] = resumed_from
+    return metrics
+
+
+def _diverged(args, error, model, data, resumed_from, started, train_time):
+    """A non-finite loss stopped the run: say where and what to try, write metrics.json
+    saying so, exit with EXIT_DIVERGED."""
+    from nn.train import CHECKPOINT_NAME
+
+    checkpoint = args.out / CHECKPOINT_NAME
+    saved = _checkpoint_epoch(checkpoint) if checkpoint.is_file() else None
+    kept = (f"{checkpoint} holds epoch {saved}, the last finished one" if saved else
+            "No checkpoint was written (epoch 1 had not finished)")
+    where = "" if args.fresh_out else f" (--overwrite to reuse --out {args.out})"
+    batches = math.ceil(len(data["X_train"]) / args.batch_size)
+    print(f"error: the run diverged: the training loss became {error.loss} at epoch "
+          f"{error.epoch}, batch {error.iteration} of {batches}, so training stopped before "
+          f"that update. Try a lower learning rate in a new run{where}, e.g. --lr "
+          f"{args.lr / 10:g} (this run: --lr {args.lr:g}), or --on-nonfinite-loss continue "
+          f"to train on anyway. {kept}; {args.out / 'metrics.json'} says so.", file=sys.stderr)
+    metrics = _metrics(args, model, data, error.history, resumed_from, train_time)
+    metrics.update(status="diverged", test_acc=None, diverged={
+        "epoch": error.epoch, "batch": error.iteration, "loss": error.loss,
+        "checkpoint_epoch": saved,
+        "advice": f"lower --lr (this run: {args.lr:g}) in a new run, or "
+                  "--on-nonfinite-loss continue"})
+    metrics["total_time_s"] = time.perf_counter() - started
+    metrics["files"] = sorted(["metrics.json"] + ([CHECKPOINT_NAME] if saved else []))
+    write_metrics(args.out / "metrics.json", metrics)
+    return EXIT_DIVERGED
 
 
 # ---------------------------------------------------------------------------- data
@@ -412,7 +651,7 @@ def write_pictures(out, model, history, data, class_names, say, change=None):
 
     image_shape = data["X_train"].shape[1:]
     short = [name.split("/")[0] for name in class_names]
-    plots.plot_history(history, path=out / "curves.png")
+    _save_picture(out / "curves.png", plots.plot_history, history)
     written = ["curves.png"]
 
     first = _first_layer(model)
@@ -422,29 +661,30 @@ def write_pictures(out, model, history, data, class_names, say, change=None):
     after = f"after {epochs} epoch{'s' * (epochs != 1)}{moved}"
     if first is not None and first.weight.ndim == 4:
         f, c, kh, kw = first.weight.shape
-        plots.plot_conv_filters(first.weight, path=out / "filters.png", title=(
+        _save_picture(out / "filters.png", plots.plot_conv_filters, first.weight, title=(
             f"{f} first-layer filters, {kh}\u00d7{kw}, {c} channel(s)\n{after}"))
     elif first is not None and isinstance(model, (models.SoftmaxClassifier, models.LinearSVM)):
         # a linear classifier: each row is a class template (CS231n)
-        plots.plot_weight_templates(first.weight, image_shape, class_names=short,
-                                    path=out / "filters.png",
-                                    title=f"class templates (the weights of each class), {after}",
-                                    figsize=(10, 2.9))
+        _save_picture(out / "filters.png", plots.plot_weight_templates, first.weight,
+                      image_shape, class_names=short,
+                      title=f"class templates (the weights of each class), {after}",
+                      figsize=(10, 2.9))
     elif first is not None:
         # a hidden layer: each unit's input weights are an image-sized template, not a filter
         units = first.weight.data[:64]
         size = "\u00d7".join(map(str, image_shape[1:] if image_shape[0] == 1 else image_shape))
-        plots.plot_conv_filters(units.reshape(-1, *image_shape), path=out / "filters.png",
-                                title=(f"input weights of {len(units)} of {first.weight.shape[0]} "
-                                       f"first-layer units, as {size} images\n{after}"))
+        _save_picture(out / "filters.png", plots.plot_conv_filters,
+                      units.reshape(-1, *image_shape),
+                      title=(f"input weights of {len(units)} of {first.weight.shape[0]} "
+                             f"first-layer units, as {size} images\n{after}"))
     if first is not None:
         written.append("filters.png")
 
     pred = predict(model, data["X_test"])
-    plots.plot_misclassified(data["X_test"], data["y_test"], pred, class_names=short,
-                             path=out / "misclassified.png")
-    plots.plot_confusion_matrix(data["y_test"], pred, class_names=short, normalize=True,
-                                path=out / "confusion.png")
+    _save_picture(out / "misclassified.png", plots.plot_misclassified, data["X_test"],
+                  data["y_test"], pred, class_names=short)
+    _save_picture(out / "confusion.png", plots.plot_confusion_matrix, data["y_test"], pred,
+                  class_names=short, normalize=True)
     written += ["misclassified.png", "confusion.png"]
 
     written += _write_graph(out, model, data, say)
@@ -456,24 +696,29 @@ def _write_graph(out, model, data, say):
     exists), one box per layer call, labelled with the batch it was drawn on.
 
     Parameters are named and layers grouped; the step's side effects (batch-norm
-    statistics, gradients) are undone afterwards. Returns the file names written.
+    statistics, gradients) are undone afterwards. Each file is written atomically (graphviz
+    renders into memory). Returns the file names written.
     """
     from autograd import Tensor
     from autograd.viz import GraphvizNotFound, draw_graph
+    from nn.serialization import write_atomic
 
     state = model.state_dict()
     model.train()
-    loss = model.loss(model(Tensor(data["X_train"][:2])), data["y_train"][:2])
+    n = min(2, len(data["X_train"]))
+    loss = model.loss(model(Tensor(data["X_train"][:n])), data["y_train"][:n])
     loss.backward()
     graph = draw_graph(loss, model=model, names={"loss": loss}, show_grads=True)
-    graph.attr(label=f"{type(model).__name__}: one training step on the first 2 training "
-                     "images (a batch of 2, train mode), drawn after backward; gradients of "
-                     "the parameters in red", labelloc="t", fontsize="12")
-    (out / "graph.dot").write_text(graph.source)
+    images = "the first 2 training images (a batch of 2" if n == 2 else \
+        "the only training image (a batch of 1"
+    graph.attr(label=f"{type(model).__name__}: one training step on {images}, train mode), "
+                     "drawn after backward; gradients of the parameters in red",
+               labelloc="t", fontsize="12")
+    write_atomic(out / "graph.dot", graph.source)
     written = ["graph.dot"]
     try:
         for fmt in ("svg", "png"):
-            graph.render(out / "graph", format=fmt)
+            write_atomic(out / f"graph.{fmt}", graph.pipe(format=fmt))
             written.append(f"graph.{fmt}")
     except GraphvizNotFound as error:
         say(f"graph.svg and graph.png skipped: {error}")
@@ -495,10 +740,58 @@ def _first_layer(model):
 
 # ---------------------------------------------------------------------------- helpers
 
-def _write_json(path, obj):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+def write_metrics(path, metrics):
+    """Write ``metrics`` as strict JSON (json.loads(..., parse_constant=...) never sees NaN or
+    Infinity), atomically."""
+    from nn.serialization import write_atomic
+
+    write_atomic(path, strict_json(metrics) + "\n")
+
+
+def strict_json(obj):
+    """JSON text with no NaN/Infinity tokens (Python writes them by default; strict parsers
+    and other languages reject them): each non-finite number becomes null, and a top-level
+    "non_finite_as_null" entry counts, for each place, the nan, inf and -inf written as null."""
+    found = {}
+
+    def clean(value, where):
+        if isinstance(value, dict):
+            return {key: clean(item, f"{where}.{key}" if where else str(key))
+                    for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(item, where) for item in value]
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            kind = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+            counts = found.setdefault(where, {})
+            counts[kind] = counts.get(kind, 0) + 1
+            return None
+        return value
+
+    cleaned = clean(obj, "")
+    if found and isinstance(cleaned, dict):
+        cleaned["non_finite_as_null"] = {
+            "note": "these values were nan or inf, which strict JSON can't hold; each is "
+                    "written as null", **found}
+    return json.dumps(cleaned, indent=2, allow_nan=False)
+
+
+def _save_picture(path, plot, *args, **kwargs):
+    """Draw with an nn.plots function into memory, then write the file atomically."""
+    from nn.serialization import write_atomic
+
+    buffer = io.BytesIO()
+    plot(*args, path=buffer, **kwargs)
+    write_atomic(path, buffer.getvalue())
+
+
+def _folder(text):
+    """A folder name for --out / --data-dir; '' is refused (Path('') would be the current
+    folder, so a run would quietly write into whatever folder it was started from)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a folder name, got {text!r}")
+    return Path(text)
 
 
 def _number(text, kind, check, requirement):
