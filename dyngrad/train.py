@@ -450,14 +450,13 @@ MAY_CHANGE_ON_RESUME = ("epochs", "data_dir", "download", "train_size", "val_siz
 def training_config(args, data):
     """The configuration fit() records in each checkpoint and compares on --resume: every
     training flag by its name on the command line, and the data trained on."""
-    config = {"--" + name.replace("_", "-"): value for name, value in sorted(vars(args).items())
+    flags = {action.dest: action.option_strings[0] for action in build_parser()._actions
+             if action.option_strings}
+    config = {flags[name]: value for name, value in sorted(vars(args).items())
               if name not in MAY_CHANGE_ON_RESUME}
-    digest = hashlib.sha256()
-    for key in ("X_train", "y_train", "X_val", "y_val"):
-        digest.update(np.ascontiguousarray(data[key]).data)
     config["training images (--train-size)"] = len(data["X_train"])
     config["validation images (--val-size)"] = len(data["X_val"])
-    config["data (sha256 of the training and validation arrays)"] = digest.hexdigest()[:16]
+    config["data (sha256 of the training and validation arrays)"] = data["digest"]
     return config
 
 
@@ -547,13 +546,19 @@ def load_data(args):
     train_idx.sort()
     X_val, y_val = X_train[val_idx], y_train[val_idx]
     X_train, y_train = X_train[train_idx], y_train[train_idx]
+    # what was trained on, for --resume: of the arrays as loaded (elementwise scaling only),
+    # since the normalisation's sums may round differently on another machine
+    digest = hashlib.sha256()
+    for array in (X_train, y_train, X_val, y_val):
+        digest.update(np.ascontiguousarray(array).data)
 
     X_train, mean, std = normalize_per_channel(X_train)
     X_val, _, _ = normalize_per_channel(X_val, mean, std)
     X_test, _, _ = normalize_per_channel(X_test, mean, std)
     class_names = FASHION_MNIST_CLASSES if args.dataset == "fashion-mnist" else CIFAR10_CLASSES
     return dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
-                X_test=X_test, y_test=y_test, source=source, class_names=list(class_names))
+                X_test=X_test, y_test=y_test, source=source, class_names=list(class_names),
+                digest=digest.hexdigest()[:16])
 
 
 def _load_fashion_mnist(args):

@@ -162,7 +162,7 @@ def tiny_run(tmp_path_factory):
 
 @pytest.mark.parametrize("changed,named", [
     (["--batch-size", "64"], "--batch-size: the checkpoint has 128, this run has 64"),
-    (["--weight-decay", "0.01"], "--reg: the checkpoint has 0.0001, this run has 0.01"),
+    (["--weight-decay", "0.01"], "--weight-decay: the checkpoint has 0.0001, this run has 0.01"),
     (["--seed", "1"], "--seed: the checkpoint has 0, this run has 1"),
     (["--lr-decay", "0.5"], "--lr-decay: the checkpoint has 0.9, this run has 0.5"),
     (["--on-nonfinite-loss", "continue"], "--on-nonfinite-loss: the checkpoint has 'stop'"),
@@ -179,6 +179,24 @@ def test_resume_with_a_changed_training_flag_is_refused_naming_it(changed, named
     assert code == 2
     assert "cannot resume" in err and named in err
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before   # nothing touched
+
+
+def test_resume_on_other_data_of_the_same_size_is_refused(tiny_run, tmp_path, capsys,
+                                                          monkeypatch):
+    """E.g. the embedded subset first, the full set (found later) on resume."""
+    out_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, out_dir)
+    real = train._load_fashion_mnist
+
+    def other_images(args):
+        X_train, *rest = real(args)
+        X_train = X_train.copy()
+        X_train[:, :, 0, 0] += 0.5          # every image differs, the sizes don't
+        return (X_train, *rest)
+
+    monkeypatch.setattr(train, "_load_fashion_mnist", other_images)
+    code, _, err = run_cli([*TINY, "--out", str(out_dir), "--resume", "--epochs", "2"], capsys)
+    assert code == 2 and "data (sha256 of the training and validation arrays)" in err
 
 
 def test_resume_with_another_model_class_of_the_same_parameters_is_refused(tiny_run, tmp_path,
