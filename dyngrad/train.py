@@ -391,15 +391,26 @@ def _raise_usage(message):
 
 
 def _check_resume(args):
-    """With --resume: the epochs the checkpoint holds (None without one); --epochs is the
-    total to train to, so fewer than the checkpoint holds is refused before any work."""
+    """With --resume: the epochs the checkpoint holds (None without one). Refused before any
+    work: --epochs fewer than it holds (--epochs is the total to train to), and a checkpoint
+    that records no configuration to compare this run's flags with."""
+    import nn
     from nn.train import CHECKPOINT_NAME
 
     checkpoint = args.out / CHECKPOINT_NAME
     if not (args.resume and checkpoint.is_file()):
         return None
-    done = _checkpoint_epoch(checkpoint)      # None: corrupt, which fit reports
-    if done is not None and args.epochs < done:
+    try:
+        saved = nn.load(checkpoint)
+        done, config = int(saved["epoch"]), str(saved.get("record", {}).get("config", "null"))
+    except (OSError, KeyError, ValueError, TypeError):
+        return None                            # corrupt: fit says so
+    if config == "null":
+        raise UsageError(f"cannot resume: {checkpoint} records no training configuration (it "
+                         "was written by an older dyngrad train, or by fit() without config=), "
+                         "so this run can't check that its flags match; start a new run "
+                         "(another --out, or --overwrite)")
+    if args.epochs < done:
         raise UsageError(f"--epochs {args.epochs}: {checkpoint} already holds {done} epochs; "
                          f"--epochs is the total to train to, so pass --epochs {done} or more")
     return done

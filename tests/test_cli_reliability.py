@@ -199,6 +199,24 @@ def test_resume_on_other_data_of_the_same_size_is_refused(tiny_run, tmp_path, ca
     assert code == 2 and "data (sha256 of the training and validation arrays)" in err
 
 
+def test_resume_from_a_checkpoint_without_a_recorded_configuration_is_refused(tmp_path, capsys):
+    """Such a checkpoint (an older dyngrad train, or fit() without config=) can't show that
+    the flags match."""
+    import nn
+    from nn.train import fit
+
+    args = train.parse_args([*TINY, "--out", str(tmp_path / "run")])
+    data = train.load_data(args)
+    model = train.build_model(args, data["X_train"].shape[1:])
+    optimizer = train.build_optimizer(args, model)
+    fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"], data["y_val"],
+        epochs=1, batch_size=args.batch_size, quiet=True, checkpoint_dir=tmp_path / "run",
+        lr_scheduler=nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay), seed=0)
+    code, _, err = run_cli([*TINY, "--out", str(tmp_path / "run"), "--resume", "--epochs", "2"],
+                           capsys)
+    assert code == 2 and "records no training configuration" in err
+
+
 def test_resume_with_another_model_class_of_the_same_parameters_is_refused(tiny_run, tmp_path,
                                                                           capsys):
     """softmax and SVM have the same parameter names and shapes (fit records the class)."""
