@@ -19,8 +19,6 @@ checkpoint exists to --resume from).
 
 import argparse
 import hashlib
-import io
-import json
 import math
 import os
 import platform
@@ -31,17 +29,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .pictures import first_layer, weight_change, write_pictures
+from .runs import (RunState, UsageError, checkpoint_epoch, interrupted, make_run_folder,
+                   remove_previous_run, run_files_in, write_metrics)
+
 MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("fashion-mnist", "cifar10")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 NONFINITE_CHOICES = {"stop": "raise", "continue": "continue"}   # --on-nonfinite-loss -> fit's
 EXIT_DIVERGED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
-
-# Every file a run writes (nn.train's CHECKPOINT_NAME and MODEL_NAME among them): an --out
-# holding any of them holds a run, which only --resume or --overwrite may touch.
-RUN_FILES = ("metrics.json", "checkpoint.npz", "model.npz", "curves.png", "filters.png",
-             "misclassified.png", "confusion.png", "graph.dot", "graph.svg", "graph.png")
 
 # Per-model defaults, tuned on Fashion-MNIST (docs/results.md); every one can be overridden.
 DEFAULTS = {
@@ -54,10 +51,6 @@ DEFAULTS = {
     "convnet": dict(epochs=6, batch_size=128, lr=2e-3, lr_decay=0.8, reg=1e-4, weight_scale=5e-2,
                     num_filters=32, filter_size=7, hidden_dims=[100]),
 }
-
-
-class UsageError(Exception):
-    """A problem the user can fix; printed without a traceback."""
 
 
 EXAMPLES = """examples:
@@ -188,7 +181,7 @@ def parse_args(argv=None, prog="dyngrad train"):
         args.out = Path("runs") / f"{args.model}-{_timestamp()}"
     _check_out(parser, args.out)
     if not (args.fresh_out or args.resume or args.overwrite):
-        found = _run_files_in(args.out)
+        found = run_files_in(args.out)
         if found:
             parser.error(f"--out {args.out} already holds a run ({', '.join(found)}): pass "
                          "--resume to continue it, --overwrite to replace it, or another --out")
@@ -209,11 +202,6 @@ def _check_batchnorm(error, args, train_images):
     if train_images == 1:
         error("--model fc normalises each batch (batch norm), which needs at least 2 training "
               "images, and this run has 1; pass --train-size 2 or more, or --no-batchnorm")
-
-
-def _run_files_in(folder):
-    """The run files (RUN_FILES) already in ``folder``; a symlink counts, never followed."""
-    return [name for name in RUN_FILES if os.path.lexists(Path(folder) / name)]
 
 
 # The model-specific flags, and the models they apply to.
@@ -252,14 +240,6 @@ def _check_out(parser, out):
                      "pass a folder you can write to")
 
 
-class _RunState:
-    """How far a run got, for a truthful message when it is interrupted."""
-
-    def __init__(self):
-        self.folder = None          # the run folder, once it exists
-        self.created = False        # made by this run (so an empty one may be removed)
-
-
 def main(argv=None, prog="dyngrad train"):
     """The command line: a bare call prints the help (a run takes minutes; ask for one)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -267,71 +247,40 @@ def main(argv=None, prog="dyngrad train"):
         build_parser(prog).print_help()
         return 0
     args = parse_args(argv, prog)
-    state = _RunState()
+    state = RunState()
     try:
         return run(args, state)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {_interrupted(args, state)}", file=sys.stderr)
+        print(f"\ninterrupted: {interrupted(args, state)}", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def _interrupted(args, state):
-    """What a Ctrl-C left behind, in words: claims a checkpoint only when one is there."""
-    from nn.train import CHECKPOINT_NAME
-
-    if state.folder is None:
-        return "before training started; nothing was written"
-    checkpoint = state.folder / CHECKPOINT_NAME
-    if checkpoint.is_file():
-        epoch = _checkpoint_epoch(checkpoint)
-        if epoch is None:
-            return f"{checkpoint} exists but can't be read; start again with --overwrite"
-        return (f"{checkpoint} holds epoch {epoch} of {args.epochs}; continue with the same "
-                f"flags plus --out {state.folder} --resume")
-    if state.created and not any(state.folder.iterdir()):
-        state.folder.rmdir()
-        return (f"before the first checkpoint (epoch 1 had not finished), so there is nothing "
-                f"to resume; the empty run folder {state.folder} was removed")
-    return (f"before the first checkpoint (epoch 1 had not finished): {state.folder} holds no "
-            "checkpoint, so there is nothing to resume; start again")
-
-
-def _checkpoint_epoch(path):
-    """The number of epochs a fit() checkpoint holds, or None when it can't be read."""
-    import nn
-
-    try:
-        return int(nn.load(path)["epoch"])
-    except (OSError, KeyError, ValueError, TypeError):
-        return None
 
 
 def run(args, state=None):
     import nn
     from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError, evaluate, fit)
 
-    state = state or _RunState()
+    state = state or RunState()
     started = time.perf_counter()
     resumed_from = _check_resume(args)
     data = load_data(args)
     _check_batchnorm(_raise_usage, args, len(data["X_train"]))
-    _make_run_folder(args, state)
+    make_run_folder(args, state)
     say = (lambda *a: None) if args.quiet else print
     say(f"data: {data['source']}")
     say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
         f"test {len(data['X_test'])} images")
     if args.overwrite:
-        removed = _remove_previous_run(args.out)
+        removed = remove_previous_run(args.out)
         say(f"--overwrite: removed the previous run's {', '.join(removed)} from {args.out}"
             if removed else f"--overwrite: {args.out} held no previous run")
 
     nn.manual_seed(args.seed)
     model = build_model(args, data["X_train"].shape[1:])
     # Seeded, so a resumed run rebuilds the same initial weights: what the filters moved from.
-    first = _first_layer(model)
+    first = first_layer(model)
     initial = None if first is None else first.weight.data.copy()
     optimizer = build_optimizer(args, model)
     scheduler = nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay)
@@ -373,7 +322,7 @@ def run(args, state=None):
     metrics.update(status="completed" if not nonfinite else "completed with non-finite losses",
                    test_acc=test_acc)
     if initial is not None:
-        metrics["first_layer_change"] = weight_change(initial, _first_layer(model).weight.data)
+        metrics["first_layer_change"] = weight_change(initial, first_layer(model).weight.data)
         say("first layer: correlation with its initialisation {correlation:.2f}, relative "
             "change {relative_change:.2f}".format(**metrics["first_layer_change"]))
     pictures = write_pictures(args.out, model, history, data, data["class_names"], say,
@@ -414,40 +363,6 @@ def _check_resume(args):
         raise UsageError(f"--epochs {args.epochs}: {checkpoint} already holds {done} epochs; "
                          f"--epochs is the total to train to, so pass --epochs {done} or more")
     return done
-
-
-def _make_run_folder(args, state):
-    """Create the run folder. A default one (runs/<model>-<time>) is always new: when another
-    run made that name in the same second, this one gets <name>-2, -3, ..."""
-    base, number = args.out, 1
-    while True:
-        try:
-            existed = args.out.exists()
-            args.out.mkdir(parents=True, exist_ok=not args.fresh_out)
-            state.created = not existed
-            break
-        except FileExistsError:
-            if not args.fresh_out or not args.out.is_dir():
-                raise UsageError(f"--out {args.out}: a file is in the way of the run folder")
-            number += 1
-            args.out = base.with_name(f"{base.name}-{number}")
-        except OSError as error:
-            raise UsageError(f"--out {args.out}: cannot create the run folder "
-                             f"({error.strerror}); pass a folder you can write to")
-    state.folder = args.out
-
-
-def _remove_previous_run(folder):
-    """--overwrite: remove the run files (RUN_FILES) in ``folder`` (a symlink is removed, not
-    what it points to), so the folder never mixes two runs' files; return their names."""
-    removed = []
-    for name in _run_files_in(folder):
-        try:
-            os.unlink(folder / name)
-        except OSError as error:
-            raise UsageError(f"--overwrite: cannot remove {folder / name} ({error.strerror})")
-        removed.append(name)
-    return removed
 
 
 # Flags that may change on --resume, since none changes what the run computes: --epochs (the
@@ -501,7 +416,7 @@ def _diverged(args, error, model, data, resumed_from, started, train_time):
     from nn.train import CHECKPOINT_NAME
 
     checkpoint = args.out / CHECKPOINT_NAME
-    saved = _checkpoint_epoch(checkpoint) if checkpoint.is_file() else None
+    saved = checkpoint_epoch(checkpoint) if checkpoint.is_file() else None
     kept = (f"{checkpoint} holds epoch {saved}, the last finished one" if saved else
             "No checkpoint was written (epoch 1 had not finished)")
     where = "" if args.fresh_out else f" (--overwrite to reuse --out {args.out})"
@@ -644,163 +559,7 @@ def count_parameters(model):
     return int(sum(p.data.size for p in model.parameters()))
 
 
-# ---------------------------------------------------------------------------- pictures
-
-def weight_change(initial, final):
-    """How far training moved a weight array: the correlation of the final weights with the
-    initial ones (1: still the initialisation) and ||final - initial|| / ||initial||."""
-    a = np.asarray(initial, dtype=np.float64).ravel()
-    b = np.asarray(final, dtype=np.float64).ravel()
-    correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else float("nan")
-    relative = float(np.linalg.norm(b - a) / max(np.linalg.norm(a), 1e-12))
-    return {"correlation": correlation, "relative_change": relative}
-
-
-def write_pictures(out, model, history, data, class_names, say, change=None):
-    """Write the run's pictures (nn.plots, autograd.viz); return their file names.
-
-    The graph needs graphviz's `dot`; without it the run still succeeds and says why
-    graph.svg is missing (graph.dot, the DOT text, is written either way).
-    """
-    from nn import models, plots
-    from nn.train import predict
-
-    image_shape = data["X_train"].shape[1:]
-    short = [name.split("/")[0] for name in class_names]
-    _save_picture(out / "curves.png", plots.plot_history, history)
-    written = ["curves.png"]
-
-    first = _first_layer(model)
-    epochs = len(history["val_acc"])
-    moved = "" if change is None else (f"; correlation with the initial weights "
-                                       f"{change['correlation']:.2f}")
-    after = f"after {epochs} epoch{'s' * (epochs != 1)}{moved}"
-    if first is not None and first.weight.ndim == 4:
-        f, c, kh, kw = first.weight.shape
-        _save_picture(out / "filters.png", plots.plot_conv_filters, first.weight, title=(
-            f"{f} first-layer filters, {kh}\u00d7{kw}, {c} channel(s)\n{after}"))
-    elif first is not None and isinstance(model, (models.SoftmaxClassifier, models.LinearSVM)):
-        # a linear classifier: each row is a class template (CS231n)
-        _save_picture(out / "filters.png", plots.plot_weight_templates, first.weight,
-                      image_shape, class_names=short,
-                      title=f"class templates (the weights of each class), {after}",
-                      figsize=(10, 2.9))
-    elif first is not None:
-        # a hidden layer: each unit's input weights are an image-sized template, not a filter
-        units = first.weight.data[:64]
-        size = "\u00d7".join(map(str, image_shape[1:] if image_shape[0] == 1 else image_shape))
-        _save_picture(out / "filters.png", plots.plot_conv_filters,
-                      units.reshape(-1, *image_shape),
-                      title=(f"input weights of {len(units)} of {first.weight.shape[0]} "
-                             f"first-layer units, as {size} images\n{after}"))
-    if first is not None:
-        written.append("filters.png")
-
-    pred = predict(model, data["X_test"])
-    _save_picture(out / "misclassified.png", plots.plot_misclassified, data["X_test"],
-                  data["y_test"], pred, class_names=short)
-    _save_picture(out / "confusion.png", plots.plot_confusion_matrix, data["y_test"], pred,
-                  class_names=short, normalize=True)
-    written += ["misclassified.png", "confusion.png"]
-
-    written += _write_graph(out, model, data, say)
-    return written
-
-
-def _write_graph(out, model, data, say):
-    """Draw one training step on two images (graph.dot; graph.svg and graph.png when `dot`
-    exists), one box per layer call, labelled with the batch it was drawn on.
-
-    Parameters are named and layers grouped; the step's side effects (batch-norm
-    statistics, gradients) are undone afterwards. Each file is written atomically (graphviz
-    renders into memory). Returns the file names written.
-    """
-    from autograd import Tensor
-    from autograd.viz import GraphvizNotFound, draw_graph
-    from nn.serialization import write_atomic
-
-    state = model.state_dict()
-    model.train()
-    n = min(2, len(data["X_train"]))
-    loss = model.loss(model(Tensor(data["X_train"][:n])), data["y_train"][:n])
-    loss.backward()
-    graph = draw_graph(loss, model=model, names={"loss": loss}, show_grads=True)
-    images = "the first 2 training images (a batch of 2" if n == 2 else \
-        "the only training image (a batch of 1"
-    graph.attr(label=f"{type(model).__name__}: one training step on {images}, train mode), "
-                     "drawn after backward; gradients of the parameters in red",
-               labelloc="t", fontsize="12")
-    write_atomic(out / "graph.dot", graph.source)
-    written = ["graph.dot"]
-    try:
-        for fmt in ("svg", "png"):
-            write_atomic(out / f"graph.{fmt}", graph.pipe(format=fmt))
-            written.append(f"graph.{fmt}")
-    except GraphvizNotFound as error:
-        say(f"graph.svg and graph.png skipped: {error}")
-    model.load_state_dict(state)
-    model.zero_grad()
-    model.eval()
-    return written
-
-
-def _first_layer(model):
-    """The first Conv2d or Linear layer of the model."""
-    import nn
-
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            return module
-    return None
-
-
 # ---------------------------------------------------------------------------- helpers
-
-def write_metrics(path, metrics):
-    """Write ``metrics`` as strict JSON (json.loads(..., parse_constant=...) never sees NaN or
-    Infinity), atomically."""
-    from nn.serialization import write_atomic
-
-    write_atomic(path, strict_json(metrics) + "\n")
-
-
-def strict_json(obj):
-    """JSON text with no NaN/Infinity tokens (Python writes them by default; strict parsers
-    and other languages reject them): each non-finite number becomes null, and a top-level
-    "non_finite_as_null" entry counts, for each place, the nan, inf and -inf written as null."""
-    found = {}
-
-    def clean(value, where):
-        if isinstance(value, dict):
-            return {key: clean(item, f"{where}.{key}" if where else str(key))
-                    for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(item, where) for item in value]
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and not math.isfinite(value):
-            kind = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-            counts = found.setdefault(where, {})
-            counts[kind] = counts.get(kind, 0) + 1
-            return None
-        return value
-
-    cleaned = clean(obj, "")
-    if found and isinstance(cleaned, dict):
-        cleaned["non_finite_as_null"] = {
-            "note": "these values were nan or inf, which strict JSON can't hold; each is "
-                    "written as null", **found}
-    return json.dumps(cleaned, indent=2, allow_nan=False)
-
-
-def _save_picture(path, plot, *args, **kwargs):
-    """Draw with an nn.plots function into memory, then write the file atomically."""
-    from nn.serialization import write_atomic
-
-    buffer = io.BytesIO()
-    plot(*args, path=buffer, **kwargs)
-    write_atomic(path, buffer.getvalue())
-
 
 def _folder(text):
     """A folder name for --out / --data-dir; '' is refused (Path('') would be the current

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dyngrad import train
+from dyngrad import runs, train
 
 RUN_FILES = ("metrics.json", "checkpoint.npz", "model.npz", "curves.png", "filters.png",
              "misclassified.png", "confusion.png", "graph.dot", "graph.svg", "graph.png")
@@ -69,7 +69,7 @@ def test_every_file_of_a_run_is_written_atomically_never_through_a_planted_symli
         assert (out_dir / name).is_file() and not (out_dir / name).is_symlink(), name
     leftovers = [p.name for p in out_dir.iterdir() if ".nn-save-" in p.name]
     assert leftovers == []
-    assert train.RUN_FILES == RUN_FILES     # what the command counts as a run's files
+    assert runs.RUN_FILES == RUN_FILES     # what the command counts as a run's files
 
 
 def test_pictures_replace_a_planted_symlink_instead_of_writing_through_it(tmp_path):
@@ -98,7 +98,7 @@ def test_pictures_replace_a_planted_symlink_instead_of_writing_through_it(tmp_pa
 
 
 def test_strict_json_writes_non_finite_numbers_as_null_and_says_where():
-    text = train.strict_json({"a": float("nan"), "b": [1.0, float("inf"), float("nan")],
+    text = runs.strict_json({"a": float("nan"), "b": [1.0, float("inf"), float("nan")],
                               "c": {"d": np.float32("-inf")}, "e": np.float64(0.5)})
     for token in ("NaN", "Infinity"):
         assert token not in text
