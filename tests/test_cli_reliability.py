@@ -70,6 +70,8 @@ def test_every_file_of_a_run_is_written_atomically_never_through_a_planted_symli
     leftovers = [p.name for p in out_dir.iterdir() if ".nn-save-" in p.name]
     assert leftovers == []
     assert runs.RUN_FILES == RUN_FILES     # what the command counts as a run's files
+    from nn.train import CHECKPOINT_NAME, MODEL_NAME
+    assert {CHECKPOINT_NAME, MODEL_NAME} <= set(RUN_FILES)
 
 
 def test_pictures_replace_a_planted_symlink_instead_of_writing_through_it(tmp_path):
