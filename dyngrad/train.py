@@ -58,8 +58,10 @@ EXAMPLES = """examples:
   dyngrad train --model convnet --epochs 3 --train-size 20000 --out runs/demo
                                                        the demo (make demo), under a minute
   dyngrad train --model fc --optimizer adam --lr 1e-3  the fully-connected net
-  dyngrad train --out runs/demo --epochs 5 --resume    continue a run for two more epochs
-  dyngrad train --out runs/demo --overwrite ...        replace the run in runs/demo
+  dyngrad train --model convnet --epochs 5 --train-size 20000 --out runs/demo --resume
+                                                       continue the demo for two more epochs
+                                                       (the same flags but --epochs, the total)
+  dyngrad train --lr 1e-3 --out runs/demo --overwrite  replace the run in runs/demo
 
 exit status: 0 trained; 1 the run diverged (loss nan or inf; see --on-nonfinite-loss);
 2 usage error, nothing trained; 130 interrupted (Ctrl-C)
