@@ -195,7 +195,7 @@ def _run(outputs, grads, retain_graph, create_graph, targets):
 
 def _walk(outputs, grads, retain_graph, create_graph, targets):
     pending = {}                 # node -> gradient of its output, summed over consumers
-    leaves = {}                  # id(leaf) -> [leaf, summed gradient]
+    leaves = {}                  # id(leaf) -> [leaf, summed gradient, owned], for hooks and grad()
     for t, g in zip(outputs, grads):
         if t._node is None:
             _add_leaf(leaves, t, g)
@@ -224,8 +224,10 @@ def _walk(outputs, grads, retain_graph, create_graph, targets):
             if isinstance(parent, Function):
                 previous = pending.get(parent)
                 pending[parent] = g_in if previous is None else previous + g_in
+            elif targets is None and not parent._hooks:
+                _accumulate(parent, g_in, create_graph)   # at once, while g_in is hot in cache
             else:
-                _add_leaf(leaves, parent, g_in)
+                _add_leaf(leaves, parent, g_in)           # summed first: hooks see the sum
         if not retain_graph:
             node._saved = None
     for leaf, g, _ in leaves.values():

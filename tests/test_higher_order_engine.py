@@ -267,6 +267,21 @@ def test_two_threads_backward_into_one_leaf_lose_no_contribution():
     np.testing.assert_array_equal(x.grad, calls * threads)
 
 
+def test_no_grad_on_a_generator_function_covers_each_step_of_its_body():
+    @ag.no_grad()
+    def steps():
+        for _ in range(2):
+            yield ag.is_grad_enabled()
+        return "done"
+
+    generator = steps()
+    assert next(generator) is False and ag.is_grad_enabled()    # the caller keeps its mode
+    assert next(generator) is False
+    with pytest.raises(StopIteration) as stop:
+        next(generator)
+    assert stop.value.value == "done"
+
+
 def test_grad_mode_and_anomaly_mode_are_per_thread():
     seen = {}
     ready, done = threading.Event(), threading.Event()
