@@ -11,5 +11,8 @@ from .init import manual_seed
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten,
                      Identity, LeakyReLU, Linear, MaxPool2d, MSELoss, ReLU, Sequential, Sigmoid, Tanh)
 from .module import Module, Parameter
+# ----- activation modules (issue9-math) -------------------------------------------------
+from .activation import (CELU, ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, LogSoftmax, Mish,
+                         PReLU, ReLU6, SELU, SiLU, Softmax, Softmin, Softplus, Softsign, Tanhshrink)
 from .serialization import load, save
 from . import models, train  # isort: skip (they build on the names above)

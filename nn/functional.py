@@ -16,12 +16,19 @@ from autograd.ops.loss import cross_entropy, log_softmax, multiclass_hinge_loss,
 from autograd.ops.pool import avg_pool2d, max_pool2d
 from autograd.ops.shape import flatten
 
+# ----- activations (issue9-math) ------------------------------------------------------
+from autograd.ops.activation import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish,
+                                     prelu, relu6, selu, silu, softmin, softplus, softsign, tanhshrink)
+
 from .init import default_generator
 from .module import _raw
 
 __all__ = ["avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "flatten", "leaky_relu",
            "linear", "log_softmax", "max_pool2d", "mse_loss", "multi_margin_loss",
            "multiclass_hinge_loss", "relu", "sigmoid", "softmax", "tanh"]
+# ----- activations (issue9-math)
+__all__ += ["celu", "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu",
+            "relu6", "selu", "silu", "softmin", "softplus", "softsign", "tanhshrink"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 

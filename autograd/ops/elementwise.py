@@ -211,6 +211,53 @@ class Where(Function):
 # ----- unary ------------------------------------------------------------------------
 
 
+class UnaryFormula(Function):
+    """Shared by the elementwise ops whose derivative is a formula: y = f(x), dL/dx = g * f'.
+
+    A subclass gives three static methods, each with the op's parameters as keywords:
+      function(x)      f on arrays (the forward)
+      saved(x, y)      what f' needs, saved for backward: x (the default), y (`output`),
+                       or a constant computed on arrays (a mask, for piecewise ops)
+      derivative(v)    f' from the saved value, written with operators, NumPy functions
+                       that Tensors dispatch and other ops' `call`, so it differentiates again
+    Each op's class docstring states f and f'.
+    """
+
+    @staticmethod
+    def function(x, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def saved(x, y, **params):
+        return x
+
+    @staticmethod
+    def output(x, y, **params):
+        """For `saved = UnaryFormula.output`: f' written in terms of y."""
+        return y
+
+    @staticmethod
+    def derivative(v, **params):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, x, **params):
+        y = cls.function(x, **params)
+        ctx.save_for_backward(cls.saved(x, y, **params))
+        ctx.params = params
+        return y
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        (v,) = ctx.saved_tensors
+        return grad * cls.derivative(v, **ctx.params)
+
+    @classmethod
+    def call(cls, x, **params):
+        """f(x) inside a derivative: the op on a Tensor (recorded), the array function on an array."""
+        return cls.apply(x, **params) if isinstance(x, Tensor) else cls.function(x, **params)
+
+
 class Neg(Function):
     """y = -x;  dL/dx = -g."""
 
@@ -337,21 +384,20 @@ class LeakyReLU(Function):
         return grad * slope, None
 
 
-class Sigmoid(Function):
+class Sigmoid(UnaryFormula):
     """y = 1 / (1 + e^-x);  dL/dx = g * y * (1 - y)."""
 
     @staticmethod
-    def forward(ctx, x):
+    def function(x):
         # exp(-log(1 + e^-x)) by logaddexp: no overflow for large |x|, and full relative
         # precision for large negative x (sigmoid(-40) = 4.2e-18, not 0).
-        y = xp.exp(-xp.logaddexp(0, -x))
-        ctx.save_for_backward(y)
-        return y
+        return xp.exp(-xp.logaddexp(0, -x))
+
+    saved = UnaryFormula.output
 
     @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
+    def derivative(y):
+        return y * (1 - y)
 
 
 class Tanh(Function):
