@@ -532,11 +532,15 @@ class Tensor:
     def frac(self):
         return math_ops.frac(self)
 
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
     def round(self, decimals=0):
         return math_ops.round(self, decimals)
 
     def atan2(self, other):
         return math_ops.atan2(self, other)
+
+    arctan2 = atan2
 
     def hypot(self, other):
         return math_ops.hypot(self, other)

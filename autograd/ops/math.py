@@ -501,6 +501,11 @@ def atanh(input):
     return Atanh.apply(input)
 
 
+# PyTorch's NumPy-style aliases
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
 def erf(input):
     return Erf.apply(_floating("erf", input))
 
@@ -569,6 +574,9 @@ def frac(input):
 
 def atan2(input, other):
     return _binary(Atan2, input, other, "atan2")
+
+
+arctan2 = atan2
 
 
 def hypot(input, other):

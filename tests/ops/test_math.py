@@ -284,3 +284,22 @@ def test_third_derivative_matches_torch(name):
     (theirs_4,) = torch.autograd.grad(theirs, [theirs_x])
     np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-10)
     np.testing.assert_allclose(ours_4.data, theirs_4.numpy(), rtol=1e-10)
+
+
+# ----- NumPy dispatch and PyTorch's aliases ------------------------------------------
+
+@pytest.mark.parametrize("ufunc, op", [(np.arctan2, ag.atan2), (np.hypot, ag.hypot), (np.copysign, ag.copysign),
+                                       (np.logaddexp, ag.logaddexp), (np.float_power, ag.float_power)])
+def test_numpy_binary_ufuncs_dispatch_to_the_ops(ufunc, op):
+    a, b = Tensor(np.array([0.5, 1.5]), requires_grad=True), np.array([2.0, -0.75])
+    out = ufunc(a, b)
+    assert isinstance(out, Tensor) and out.grad_fn is not None
+    np.testing.assert_array_equal(out.data, op(a, b).data)
+
+
+@pytest.mark.parametrize("alias, name", [("arcsin", "asin"), ("arccos", "acos"), ("arctan", "atan"),
+                                         ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
+                                         ("arctan2", "atan2")])
+def test_pytorch_aliases(alias, name):
+    assert getattr(ag, alias) is getattr(ag, name)
+    assert getattr(Tensor, alias) is getattr(Tensor, name)
