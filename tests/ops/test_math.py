@@ -303,3 +303,24 @@ def test_numpy_binary_ufuncs_dispatch_to_the_ops(ufunc, op):
 def test_pytorch_aliases(alias, name):
     assert getattr(ag, alias) is getattr(ag, name)
     assert getattr(Tensor, alias) is getattr(Tensor, name)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("name", [n for n in BINARY if n != "float_power"])
+def test_binary_keeps_its_dtype(name, dtype):
+    fn, _, a_values, b_values = BINARY[name]
+    a = Tensor(a_values(11, (3,)).astype(dtype), requires_grad=True)
+    b = Tensor(b_values(11, (3,)).astype(dtype), requires_grad=True)
+    out = fn(a, b)
+    assert out.dtype == dtype
+    out.sum().backward()
+    assert a.grad.dtype == dtype and b.grad.dtype == dtype
+
+
+def test_float_power_of_float32_is_float64_with_float32_gradients():
+    a = Tensor(np.array([1.5, 2.0], np.float32), requires_grad=True)
+    out = ag.float_power(a, 2)
+    assert out.dtype == np.float64
+    out.sum().backward()
+    assert a.grad.dtype == np.float32
+    np.testing.assert_allclose(a.grad.data, [3.0, 4.0])
