@@ -244,13 +244,14 @@ class UnaryFormula(Function):
     def forward(cls, ctx, x, **params):
         y = cls.function(x, **params)
         ctx.save_for_backward(cls.saved(x, y, **params))
-        ctx.params = params
+        ctx.__dict__.update(params)               # plain attributes, as ctx.stride (the graph shows them)
+        ctx._param_names = tuple(params)
         return y
 
     @classmethod
     def backward(cls, ctx, grad):
         (v,) = ctx.saved_tensors
-        return grad * cls.derivative(v, **ctx.params)
+        return grad * cls.derivative(v, **{name: getattr(ctx, name) for name in ctx._param_names})
 
     @classmethod
     def call(cls, x, **params):

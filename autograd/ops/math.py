@@ -305,6 +305,7 @@ class _ZeroGradient(Function):
 
     @classmethod
     def forward(cls, ctx, x, **params):
+        ctx.__dict__.update(params)               # plain attributes, shown in the graph
         return cls.function(x, **params)
 
     @staticmethod

@@ -196,3 +196,11 @@ def test_softplus_threshold_switches_to_the_identity():
     assert y.data[1] == 30.0
     y.sum().backward()
     assert x.grad.data[1] == 1.0
+
+
+def test_the_graph_node_carries_the_parameters():
+    x = Tensor(np.ones(2), requires_grad=True)
+    node = F.softplus(x, beta=2.0, threshold=5.0).grad_fn
+    assert (node.name, node.beta, node.threshold) == ("Softplus", 2.0, 5.0)
+    assert F.hardtanh(x, -2.0, 3.0).grad_fn.max_val == 3.0
+    assert ag.round(x, 2).grad_fn.decimals == 2
