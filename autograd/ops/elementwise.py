@@ -390,9 +390,11 @@ class Sigmoid(UnaryFormula):
 
     @staticmethod
     def function(x):
-        # exp(-log(1 + e^-x)) by logaddexp: no overflow for large |x|, and full relative
-        # precision for large negative x (sigmoid(-40) = 4.2e-18, not 0).
-        return xp.exp(-xp.logaddexp(0, -x))
+        # With e = e^-|x| in (0, 1]: 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0. No
+        # overflow for large |x|, and full relative precision for large negative x
+        # (sigmoid(-40) = 4.2e-18, not 0).
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1, e) / (1 + e)
 
     saved = UnaryFormula.output
 

@@ -136,9 +136,37 @@ ERFCX_CHEBYSHEV = (
 ERF_TAYLOR = tuple(TWO_OVER_SQRT_PI * (-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(20))
 
 
+def _terms(coefficients, dtype):
+    """The leading coefficients a dtype needs: all for float64, those above 1e-10 for float32."""
+    if dtype == xp.float64:
+        return coefficients
+    return coefficients[:next(i for i, c in enumerate(coefficients) if abs(c) < 1e-10)]
+
+
 def _compute_dtype(x):
     """float16 computes in float32 (its range and precision are too small for the series)."""
     return xp.float32 if x.dtype == xp.float16 else x.dtype
+
+
+def _horner(s, coefficients):
+    """sum_k c_k s^k, in place (one buffer for a series of any length)."""
+    total = xp.full(s.shape, coefficients[-1], dtype=s.dtype)
+    for c in coefficients[-2::-1]:
+        total *= s
+        total += c
+    return total
+
+
+def _clenshaw(u, coefficients):
+    """sum_k c_k T_k(u) by Clenshaw's recurrence b_k = c_k + 2u b_(k+1) - b_(k+2), in place."""
+    u2 = 2 * u
+    b1, b2, new = xp.zeros_like(u), xp.zeros_like(u), xp.empty_like(u)
+    for c in coefficients[:0:-1]:
+        xp.multiply(u2, b1, out=new)
+        new -= b2
+        new += c
+        b1, b2, new = new, b1, b2
+    return u * b1 - b2 + coefficients[0]
 
 
 def _exp_minus_square(x):
@@ -151,40 +179,42 @@ def _exp_minus_square(x):
 
 
 def _erfc_large(a):
-    """erfc(a) for a >= 1 (other elements give garbage that the caller discards)."""
-    with errstate(over="ignore", under="ignore"):
-        a = xp.clip(a, 1.0, 1e10)                   # erfc(1e10) is 0 already; inf would give nan
+    """erfc(a) for a > 1 (and nan)."""
+    with errstate(under="ignore"):
+        a = xp.minimum(a, 1e10)                     # erfc(1e10) is 0 already; inf would give nan
         u = 1.5 * (a - 2) / (a + 2) - 0.5
-        b1 = b2 = 0.0
-        for c in ERFCX_CHEBYSHEV[:0:-1]:            # Clenshaw's recurrence
-            b1, b2 = 2 * u * b1 - b2 + c, b1
-        return (u * b1 - b2 + ERFCX_CHEBYSHEV[0]) / a * _exp_minus_square(a)
+        return _clenshaw(u, _terms(ERFCX_CHEBYSHEV, a.dtype)) / a * _exp_minus_square(a)
 
 
 def _erf_small(x):
     """erf(x) for |x| <= 1 (Horner on x^2)."""
-    x = xp.clip(x, -1.0, 1.0)
-    s = x * x
-    total = 0.0
-    for c in ERF_TAYLOR[::-1]:
-        total = total * s + c
-    return total * x
+    return x * _horner(x * x, _terms(ERF_TAYLOR, x.dtype))
+
+
+def _split(x):
+    """x in the compute dtype, a = |x|, the mask |x| <= 1, and an output buffer."""
+    z = x.astype(_compute_dtype(x), copy=False)
+    a = xp.abs(z)
+    return z, a, a <= 1, xp.empty_like(z)
 
 
 def erf_array(x):
-    """erf on an array, to within a few ulp of float64 (no NumPy ufunc exists)."""
-    z = x.astype(_compute_dtype(x), copy=False)
-    a = xp.abs(z)
-    y = xp.where(a <= 1, _erf_small(z), xp.copysign(1 - _erfc_large(a), z))
+    """erf on an array, to within a few ulp of float64 (no NumPy ufunc exists). Each piece
+    runs on its own elements only, with series as long as the dtype needs."""
+    z, a, small, y = _split(x)
+    y[small] = _erf_small(z[small])
+    large = ~small
+    y[large] = xp.copysign(1 - _erfc_large(a[large]), z[large])
     return y.astype(x.dtype, copy=False)
 
 
 def erfc_array(x):
     """erfc on an array, with full relative precision in the right tail (erfc(10) = 2.1e-45)."""
-    z = x.astype(_compute_dtype(x), copy=False)
-    a = xp.abs(z)
-    tail = _erfc_large(a)
-    y = xp.where(a <= 1, 1 - _erf_small(z), xp.where(z > 0, tail, 2 - tail))
+    z, a, small, y = _split(x)
+    y[small] = 1 - _erf_small(z[small])
+    large = ~small
+    tail = _erfc_large(a[large])
+    y[large] = xp.where(z[large] > 0, tail, 2 - tail)
     return y.astype(x.dtype, copy=False)
 
 

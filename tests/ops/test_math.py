@@ -143,6 +143,15 @@ def test_erfc_keeps_relative_precision_in_the_tail():
     assert ag.erfc(Tensor(10.0, dtype=np.float64)).item() == pytest.approx(2.088487583762545e-45, rel=1e-14)
 
 
+def test_erf_float32_and_float16_match_torch():
+    torch = pytest.importorskip("torch", reason=TORCH)
+    for dtype, atol in ((np.float32, 2.5e-7), (np.float16, 1e-3)):
+        x = ERF_POINTS[np.abs(ERF_POINTS) < 1e4].astype(dtype)
+        for ours, theirs in ((ag.erf, torch.erf), (ag.erfc, torch.erfc)):
+            expected = theirs(torch.from_numpy(x.astype(np.float32))).numpy()
+            np.testing.assert_allclose(ours(Tensor(x)).data.astype(np.float32), expected, atol=atol, rtol=4e-6)
+
+
 def test_erf_limits_and_nan():
     x = Tensor(np.array([np.inf, -np.inf, np.nan, 1e300]))
     np.testing.assert_array_equal(ag.erf(x).data, [1.0, -1.0, np.nan, 1.0])
