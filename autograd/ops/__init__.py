@@ -1,7 +1,9 @@
 """The engine's ops, one module per family of backward rules.
 
 elementwise  arithmetic, unary functions, relu/sigmoid/tanh, where; UnaryFormula
-math         trig, hyperbolic, erf, exp/log variants, rounding, atan2, hypot, clamp, ...
+trig         sin, cos, ..., the hyperbolic functions, atan2, hypot
+special      erf, erfc, exp2, expm1, log2, log10, log1p, rsqrt, reciprocal, square
+math         rounding, copysign, logaddexp, lerp, float_power, clamp (and imports trig, special)
 activation   gelu, silu, softplus, elu/selu/celu, mish, hard*, prelu, ...
 reduce       sum, mean, max, min
 shape        reshape, transpose, indexing, pad, concatenate, stack, broadcast_to

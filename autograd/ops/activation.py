@@ -13,7 +13,7 @@ from ..function import Function
 from ..tensor import Tensor
 from .elementwise import Sigmoid, UnaryFormula, operands
 from .loss import softmax
-from .math import Erf, erf_array
+from .special import Erf, erf_array
 
 SQRT_HALF = math.sqrt(0.5)
 INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
