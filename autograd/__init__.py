@@ -31,5 +31,16 @@ from .ops.math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, ar
                        reciprocal, round, rsqrt, sign, sin, sinh, square, tan, trunc)
 from .ops.activation import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu,
                              relu6, selu, silu, softmin, softplus, softsign, tanhshrink)
+# ----- shape, index, reduction ops (issue 9 ops)
+from . import return_types
+from .ops.index import diag, diagonal, gather, index_select, masked_fill, scatter, scatter_add, tril, triu
+from .ops.linalg import bmm, dot, einsum, mm, outer
+from .ops.movement import chunk, flip, repeat_interleave, roll, split, unbind
+from .ops.reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, logsumexp, norm, prod, std,
+                         std_mean, var, var_mean)
+from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .ops.shape import cat, expand_dims, squeeze, t, unflatten, unsqueeze
+from .ops.sort import argsort, sort, topk
+swapaxes = transpose
 
 __version__ = "0.1.0"
