@@ -219,8 +219,12 @@ class UnaryFormula(Function):
                        or a constant computed on arrays (a mask, for piecewise ops)
       derivative(v)    f' from the saved value, written with operators, NumPy functions
                        that Tensors dispatch and other ops' `call`, so it differentiates again
-    Each op's class docstring states f and f'.
+    Each op's class docstring states f and f'. Integer (and bool) inputs compute in float32,
+    PyTorch's default dtype (`sin(int tensor)` is float32, not NumPy's float64), unless the
+    class sets `keeps_integers` (square, as torch).
     """
+
+    keeps_integers = False
 
     @staticmethod
     def function(x, **params):
@@ -241,6 +245,8 @@ class UnaryFormula(Function):
 
     @classmethod
     def forward(cls, ctx, x, **params):
+        if x.dtype.kind in "biu" and not cls.keeps_integers:
+            x = x.astype(xp.float32)
         y = cls.function(x, **params)
         ctx.save_for_backward(cls.saved(x, y, **params))
         ctx.__dict__.update(params)               # plain attributes, as ctx.stride (the graph shows them)

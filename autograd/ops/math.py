@@ -23,9 +23,14 @@ class _ZeroGradient(Function):
     def function(x, **params):
         raise NotImplementedError
 
+    # floor, ceil and trunc of integers are the integers (NumPy would return float64)
+    identity_on_integers = False
+
     @classmethod
     def forward(cls, ctx, x, **params):
         ctx.__dict__.update(params)               # plain attributes, shown in the graph
+        if cls.identity_on_integers and x.dtype.kind in "biu":
+            return x.copy()
         return cls.function(x, **params)
 
     @staticmethod
@@ -41,16 +46,19 @@ class Sign(_ZeroGradient):
 class Floor(_ZeroGradient):
     __doc__ = "y = floor x.  " + _ZeroGradient.__doc__
     function = staticmethod(xp.floor)
+    identity_on_integers = True
 
 
 class Ceil(_ZeroGradient):
     __doc__ = "y = ceil x.  " + _ZeroGradient.__doc__
     function = staticmethod(xp.ceil)
+    identity_on_integers = True
 
 
 class Trunc(_ZeroGradient):
     __doc__ = "y = trunc x (toward zero).  " + _ZeroGradient.__doc__
     function = staticmethod(xp.trunc)
+    identity_on_integers = True
 
 
 class Round(_ZeroGradient):

@@ -6,7 +6,6 @@ Notation: g = dL/dy. Constants are Python floats, which keep float32 float32.
 import math
 
 from ..backend import errstate, xp
-from ..tensor import Tensor
 from .elementwise import UnaryFormula
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
@@ -210,6 +209,7 @@ class Reciprocal(UnaryFormula):
 class Square(UnaryFormula):
     """y = x^2;  dL/dx = g * 2x."""
     function = staticmethod(xp.square)
+    keeps_integers = True
 
     @staticmethod
     def derivative(x):
@@ -220,11 +220,11 @@ class Square(UnaryFormula):
 
 
 def erf(input):
-    return Erf.apply(_floating("erf", input))
+    return Erf.apply(input)
 
 
 def erfc(input):
-    return Erfc.apply(_floating("erfc", input))
+    return Erfc.apply(input)
 
 
 def exp2(input):
@@ -257,9 +257,3 @@ def reciprocal(input):
 
 def square(input):
     return Square.apply(input)
-
-
-def _floating(op, input):
-    if isinstance(input, Tensor) and input.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be a floating-point tensor, got dtype {input.dtype}")
-    return input

@@ -158,9 +158,16 @@ def test_erf_limits_and_nan():
     np.testing.assert_array_equal(ag.erfc(x).data, [0.0, 2.0, np.nan, 0.0])
 
 
-def test_erf_of_an_integer_tensor_is_refused():
-    with pytest.raises(TypeError, match="erf: input must be a floating-point tensor, got dtype int64"):
-        ag.erf(Tensor(np.arange(3)))
+@pytest.mark.parametrize("name", ["sin", "sigmoid", "erf", "exp2", "rsqrt", "reciprocal", "floor", "ceil", "trunc",
+                                  "round", "sign", "square"])
+def test_integer_inputs_give_torchs_dtype(name):
+    """float32 (PyTorch's default dtype) for the float-valued ops; integers stay integers for
+    floor, ceil, trunc, round, sign and square."""
+    torch = pytest.importorskip("torch", reason=TORCH)
+    x = np.array([1, 2, 3, 4]) if name == "rsqrt" else np.array([1, -2, 3, 4])
+    out, expected = getattr(ag, name)(Tensor(x)), getattr(torch, name)(torch.from_numpy(x))
+    assert str(out.dtype) == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-6)
 
 
 # ----- binary ------------------------------------------------------------------------
