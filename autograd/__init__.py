@@ -24,6 +24,13 @@ from .ops.reduce import max, mean, min, sum
 from .ops.shape import (broadcast_to, concatenate, flatten, getitem, pad, permute, reshape, stack,
                         transpose)
 from .viz import draw_graph
+# ----- elementwise math and activations (issue9-math) -----------------------------------
+from .ops.math import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh,
+                       atan, atan2, atanh, ceil, clamp, clamp_max, clamp_min, copysign, cos, cosh, erf, erfc,
+                       exp2, expm1, float_power, floor, frac, hypot, lerp, log1p, log2, log10, logaddexp,
+                       reciprocal, round, rsqrt, sign, sin, sinh, square, tan, trunc)
+from .ops.activation import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish, prelu,
+                             relu6, selu, silu, softmin, softplus, softsign, tanhshrink)
 # ----- shape, index, reduction ops (issue 9 ops)
 from . import return_types
 from .ops.index import diag, diagonal, gather, index_select, masked_fill, scatter, scatter_add, tril, triu

@@ -4,8 +4,9 @@
   and `np.where(c, t, 0)` are Tensors in the graph. This is also what makes the backward
   rules differentiable: a rule written as `grad * xp.exp(y)` computes on arrays for a
   first-order backward and records the graph when handed Tensors (create_graph=True).
-- Non-differentiable ufuncs (comparisons, `sign`, `isnan`, ...) give plain arrays, as
-  the Tensor comparison operators do.
+- Non-differentiable ufuncs (comparisons, `isnan`, ...) give plain arrays, as the Tensor
+  comparison operators do; the piecewise-constant `sign`, `floor`, `ceil`, `trunc` and
+  `rint` run their ops (zero gradient, as PyTorch).
 - `out=` writes into the given array in place, outside the graph: `p.data -= lr * p.grad`.
 - Anything else runs on the underlying arrays and returns arrays, like `np.asarray(t)`
   first, except when that would silently drop the graph (an input requires grad and grad
@@ -14,6 +15,7 @@
 from .backend import xp
 from .grad_mode import _mode
 from .ops import elementwise, linalg, reduce
+from .ops import math as math_ops
 from .ops import movement, scan
 from .ops import shape as shape_ops
 from .tensor import Tensor
@@ -34,8 +36,22 @@ UFUNCS = {
     xp.sqrt: elementwise.sqrt,
     xp.tanh: elementwise.tanh,
     xp.absolute: elementwise.abs,
-    xp.square: lambda x: elementwise.mul(x, x),
 }
+
+# ----- elementwise math (issue9-math): NumPy's ufuncs run dyngrad's ops ----------------
+UFUNCS.update({
+    xp.sin: math_ops.sin, xp.cos: math_ops.cos, xp.tan: math_ops.tan,
+    xp.arcsin: math_ops.asin, xp.arccos: math_ops.acos, xp.arctan: math_ops.atan,
+    xp.sinh: math_ops.sinh, xp.cosh: math_ops.cosh,
+    xp.arcsinh: math_ops.asinh, xp.arccosh: math_ops.acosh, xp.arctanh: math_ops.atanh,
+    xp.exp2: math_ops.exp2, xp.expm1: math_ops.expm1,
+    xp.log2: math_ops.log2, xp.log10: math_ops.log10, xp.log1p: math_ops.log1p,
+    xp.reciprocal: math_ops.reciprocal, xp.square: math_ops.square,
+    xp.sign: math_ops.sign, xp.floor: math_ops.floor, xp.ceil: math_ops.ceil,
+    xp.trunc: math_ops.trunc, xp.rint: math_ops.round,
+    xp.arctan2: math_ops.atan2, xp.hypot: math_ops.hypot, xp.copysign: math_ops.copysign,
+    xp.logaddexp: math_ops.logaddexp, xp.float_power: math_ops.float_power,
+})
 
 # Piecewise constant (zero gradient) or boolean: computed on the arrays.
 NON_DIFFERENTIABLE = {
@@ -91,6 +107,12 @@ FUNCTIONS = {
     xp.min: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
     xp.amin: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
 }
+
+# ----- elementwise math (issue9-math) ---------------------------------------------------
+FUNCTIONS.update({
+    xp.round: lambda a, decimals=0: math_ops.round(a, decimals),
+    xp.around: lambda a, decimals=0: math_ops.round(a, decimals),
+})
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):

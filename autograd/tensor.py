@@ -602,6 +602,126 @@ class Tensor:
         return linalg.outer(self, other)
 
 
+    # ----- elementwise math and activations (issue9-math) -------------------------------
+    def sin(self):
+        return math_ops.sin(self)
+
+    def cos(self):
+        return math_ops.cos(self)
+
+    def tan(self):
+        return math_ops.tan(self)
+
+    def asin(self):
+        return math_ops.asin(self)
+
+    def acos(self):
+        return math_ops.acos(self)
+
+    def atan(self):
+        return math_ops.atan(self)
+
+    def sinh(self):
+        return math_ops.sinh(self)
+
+    def cosh(self):
+        return math_ops.cosh(self)
+
+    def asinh(self):
+        return math_ops.asinh(self)
+
+    def acosh(self):
+        return math_ops.acosh(self)
+
+    def atanh(self):
+        return math_ops.atanh(self)
+
+    def erf(self):
+        return math_ops.erf(self)
+
+    def erfc(self):
+        return math_ops.erfc(self)
+
+    def exp2(self):
+        return math_ops.exp2(self)
+
+    def expm1(self):
+        return math_ops.expm1(self)
+
+    def log2(self):
+        return math_ops.log2(self)
+
+    def log10(self):
+        return math_ops.log10(self)
+
+    def log1p(self):
+        return math_ops.log1p(self)
+
+    def rsqrt(self):
+        return math_ops.rsqrt(self)
+
+    def reciprocal(self):
+        return math_ops.reciprocal(self)
+
+    def square(self):
+        return math_ops.square(self)
+
+    def sign(self):
+        return math_ops.sign(self)
+
+    def floor(self):
+        return math_ops.floor(self)
+
+    def ceil(self):
+        return math_ops.ceil(self)
+
+    def trunc(self):
+        return math_ops.trunc(self)
+
+    def frac(self):
+        return math_ops.frac(self)
+
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+
+    def round(self, decimals=0):
+        return math_ops.round(self, decimals)
+
+    def atan2(self, other):
+        return math_ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return math_ops.hypot(self, other)
+
+    def copysign(self, other):
+        return math_ops.copysign(self, other)
+
+    def logaddexp(self, other):
+        return math_ops.logaddexp(self, other)
+
+    def lerp(self, end, weight):
+        return math_ops.lerp(self, end, weight)
+
+    def pow(self, exponent):
+        return elementwise.pow(self, exponent)
+
+    def float_power(self, exponent):
+        return math_ops.float_power(self, exponent)
+
+    def clamp(self, min=None, max=None):
+        return math_ops.clamp(self, min, max)
+
+    def clamp_min(self, min):
+        return math_ops.clamp_min(self, min)
+
+    def clamp_max(self, max):
+        return math_ops.clamp_max(self, max)
+
+    def prelu(self, weight):
+        return activation.prelu(self, weight)
+
+
 def _raw(value):
     """The array behind a Tensor; anything else unchanged."""
     return value.data if isinstance(value, Tensor) else value
@@ -613,3 +733,4 @@ from .ops import elementwise, linalg, loss, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402
 from .ops import index as index_ops, movement, scan  # noqa: E402
 from .ops import sort as sort_ops  # noqa: E402
+from .ops import activation, math as math_ops  # noqa: E402  (issue9-math)

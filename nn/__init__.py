@@ -19,5 +19,8 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, HuberLoss, KLDi
 from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d, Upsample
 from .sparse import Embedding
+# ----- activation modules (issue9-math) -------------------------------------------------
+from .activation import (CELU, ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, LogSoftmax, Mish,
+                         PReLU, ReLU6, SELU, SiLU, Softmax, Softmin, Softplus, Softsign, Tanhshrink)
 from .serialization import load, save
 from . import models, train  # isort: skip (they build on the names above)

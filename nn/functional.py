@@ -14,6 +14,10 @@ from autograd.ops.loss import cross_entropy, log_softmax, multiclass_hinge_loss,
 from autograd.ops.pool import avg_pool2d, max_pool2d
 from autograd.ops.shape import flatten
 
+# ----- activations (issue9-math) ------------------------------------------------------
+from autograd.ops.activation import (celu, elu, gelu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish,
+                                     prelu, relu6, selu, silu, softmin, softplus, softsign, tanhshrink)
+
 from .init import default_generator
 
 # ----- nn.functional families (issue9-nnf): conv, pool, norm, losses -----------------------------------
@@ -37,6 +41,9 @@ _NNF_NAMES = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "av
 __all__ = ["avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "flatten", "leaky_relu",
            "linear", "log_softmax", "max_pool2d", "mse_loss", "multi_margin_loss",
            "multiclass_hinge_loss", "relu", "sigmoid", "softmax", "tanh"] + _NNF_NAMES
+# ----- activations (issue9-math)
+__all__ += ["celu", "elu", "gelu", "hardsigmoid", "hardswish", "hardtanh", "logsigmoid", "mish", "prelu",
+            "relu6", "selu", "silu", "softmin", "softplus", "softsign", "tanhshrink"]
 
 
 def dropout(input, p=0.5, training=True):

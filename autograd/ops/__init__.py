@@ -1,6 +1,10 @@
 """The engine's ops, one module per family of backward rules.
 
-elementwise  arithmetic, unary functions, activations, where
+elementwise  arithmetic, unary functions, relu/sigmoid/tanh, where; UnaryFormula
+trig         sin, cos, ..., the hyperbolic functions, atan2, hypot
+special      erf, erfc, exp2, expm1, log2, log10, log1p, rsqrt, reciprocal, square
+math         rounding, copysign, logaddexp, lerp, float_power, clamp (and imports trig, special)
+activation   gelu, silu, softplus, elu/selu/celu, mish, hard*, prelu, ...
 reduce       sum, mean, prod, max/min (values and indices), amax/amin, argmax, var/std, logsumexp, norm
 scan         cumsum, cumprod, cummax, cummin, logcumsumexp
 sort         sort, argsort, topk

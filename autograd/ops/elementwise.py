@@ -210,6 +210,60 @@ class Where(Function):
 # ----- unary ------------------------------------------------------------------------
 
 
+class UnaryFormula(Function):
+    """Shared by the elementwise ops whose derivative is a formula: y = f(x), dL/dx = g * f'.
+
+    A subclass gives three static methods, each with the op's parameters as keywords:
+      function(x)      f on arrays (the forward)
+      saved(x, y)      what f' needs, saved for backward: x (the default), y (`output`),
+                       or a constant computed on arrays (a mask, for piecewise ops)
+      derivative(v)    f' from the saved value, written with operators, NumPy functions
+                       that Tensors dispatch and other ops' `call`, so it differentiates again
+    Each op's class docstring states f and f'. Integer (and bool) inputs compute in float32,
+    PyTorch's default dtype (`sin(int tensor)` is float32, not NumPy's float64), unless the
+    class sets `keeps_integers` (square, as torch).
+    """
+
+    keeps_integers = False
+
+    @staticmethod
+    def function(x, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def saved(x, y, **params):
+        return x
+
+    @staticmethod
+    def output(x, y, **params):
+        """For `saved = UnaryFormula.output`: f' written in terms of y."""
+        return y
+
+    @staticmethod
+    def derivative(v, **params):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, x, **params):
+        if x.dtype.kind in "biu" and not cls.keeps_integers:
+            x = x.astype(xp.float32)
+        y = cls.function(x, **params)
+        ctx.save_for_backward(cls.saved(x, y, **params))
+        ctx.__dict__.update(params)               # plain attributes, as ctx.stride (the graph shows them)
+        ctx._param_names = tuple(params)
+        return y
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        (v,) = ctx.saved_tensors
+        return grad * cls.derivative(v, **{name: getattr(ctx, name) for name in ctx._param_names})
+
+    @classmethod
+    def call(cls, x, **params):
+        """f(x) inside a derivative: the op on a Tensor (recorded), the array function on an array."""
+        return cls.apply(x, **params) if isinstance(x, Tensor) else cls.function(x, **params)
+
+
 class Neg(Function):
     """y = -x;  dL/dx = -g."""
 
@@ -336,21 +390,22 @@ class LeakyReLU(Function):
         return grad * slope, None
 
 
-class Sigmoid(Function):
+class Sigmoid(UnaryFormula):
     """y = 1 / (1 + e^-x);  dL/dx = g * y * (1 - y)."""
 
     @staticmethod
-    def forward(ctx, x):
-        # exp(-log(1 + e^-x)) by logaddexp: no overflow for large |x|, and full relative
-        # precision for large negative x (sigmoid(-40) = 4.2e-18, not 0).
-        y = xp.exp(-xp.logaddexp(0, -x))
-        ctx.save_for_backward(y)
-        return y
+    def function(x):
+        # With e = e^-|x| in (0, 1]: 1 / (1 + e) for x >= 0, e / (1 + e) for x < 0. No
+        # overflow for large |x|, and full relative precision for large negative x
+        # (sigmoid(-40) = 4.2e-18, not 0).
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1, e) / (1 + e)
+
+    saved = UnaryFormula.output
 
     @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
+    def derivative(y):
+        return y * (1 - y)
 
 
 class Tanh(Function):
