@@ -4,8 +4,6 @@ Shapes and initialisation follow PyTorch, so weights can be copied one to one:
 Linear.weight is (out_features, in_features), Conv2d.weight (out, in, kh, kw).
 Parameters are float32 unless a layer is given `dtype=`.
 """
-from collections import OrderedDict
-
 import numpy as np
 
 from autograd.ops.validation import pair
@@ -260,66 +258,114 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
-# ----- containers ------------------------------------------------------------------
+# ----- issue10-nn: containers (nn/containers.py), Unflatten, lazy modules -----------
+
+from .containers import Sequential  # noqa: E402  (re-exported: it lived here first)
+
+__all__ += ["LazyConv2d", "LazyLinear", "Unflatten"]
 
 
-class Sequential(Module):
-    """Modules applied in order. Sequential(m0, m1, ...) or Sequential(OrderedDict(name=m)).
+class Unflatten(Module):
+    """Split axis `dim` into `unflattened_size` (one entry may be -1), the inverse of Flatten."""
 
-    Indexable (ints, negative ints, slices give a Sequential), iterable, len(), append().
-    """
-
-    def __init__(self, *args):
+    def __init__(self, dim, unflattened_size):
         super().__init__()
-        if len(args) == 1 and isinstance(args[0], OrderedDict):
-            for name, module in args[0].items():
-                self.add_module(name, module)
-        else:
-            for index, module in enumerate(args):
-                if not isinstance(module, Module):
-                    raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
-                self.add_module(str(index), module)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Unflatten: dim must be an int, got {type(dim).__name__}")
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
+        if not sizes or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or (s <= 0 and s != -1)
+                            for s in sizes) or list(sizes).count(-1) > 1:
+            raise ValueError("Unflatten: unflattened_size must be a non-empty tuple of positive ints "
+                             f"(one may be -1), got {unflattened_size!r}")
+        self.dim, self.unflattened_size = int(dim), tuple(int(s) for s in sizes)
 
     def forward(self, input):
-        for module in self._modules.values():
-            input = module(input)
-        return input
+        shape = input.shape
+        if not -len(shape) <= self.dim < len(shape):
+            raise ValueError(f"Unflatten: dim {self.dim} is out of range for an input of shape {shape}")
+        dim = self.dim % len(shape)
+        known = int(np.prod([s for s in self.unflattened_size if s != -1]))
+        if (shape[dim] % known if -1 in self.unflattened_size else shape[dim] != known):
+            raise ValueError(f"Unflatten: sizes {self.unflattened_size} don't multiply to {shape[dim]}, "
+                             f"the size of dim {self.dim} of the input of shape {shape}")
+        return input.reshape(shape[:dim] + self.unflattened_size + shape[dim + 1:])
 
-    def _key(self, index):
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"Sequential indices must be integers or slices, not {type(index).__name__}")
-        size = len(self._modules)
-        if not -size <= index < size:
-            raise IndexError(f"index {index} is out of range for a Sequential of length {size}")
-        return list(self._modules)[index % size]
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[index]))
-        return self._modules[self._key(index)]
 
-    def __setitem__(self, index, module):
-        setattr(self, self._key(index), module)
+class _LazyModule(Module):
+    """A layer whose input size is read from its first input (PyTorch's Lazy* modules).
 
-    def __delitem__(self, index):
-        keys = list(self._modules)[index] if isinstance(index, slice) else [self._key(index)]
-        for key in keys:
-            delattr(self, key)
-        # Renumber, so indices stay 0..len-1 as in PyTorch.
-        items = list(self._modules.items())
-        for key, _ in items:
-            delattr(self, key)
-        for i, (_, module) in enumerate(items):
-            self.add_module(str(i), module)
+    Until then its parameters are empty placeholders, so an optimizer can already hold
+    them; the first call builds the real layer (`cls_to_become`, which checks the
+    arguments and initialises as usual), moves its arrays into the placeholders (the same
+    Parameter objects) and turns this module into that layer, as PyTorch does.
+    """
 
-    def __len__(self):
-        return len(self._modules)
+    cls_to_become = None
 
-    def __iter__(self):
-        return iter(self._modules.values())
+    def __init__(self, args, kwargs, names, dtype):
+        super().__init__()
+        self._lazy_args, self._lazy_kwargs = args, kwargs
+        for name in names:
+            setattr(self, name, _empty((0,), dtype))
 
-    def append(self, module):
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
-        self.add_module(str(len(self)), module)
-        return self
+    def has_uninitialized_params(self):
+        return True
+
+    def _in_size(self, input):
+        raise NotImplementedError
+
+    def forward(self, input):
+        placeholders = dict(self._parameters)
+        dtype = next(iter(placeholders.values())).dtype
+        real = self.cls_to_become(self._in_size(input), *self._lazy_args, dtype=dtype, **self._lazy_kwargs)
+        for name, param in real._parameters.items():
+            if param is not None:
+                placeholders[name].data = param.data
+                placeholders[name]._version.value += 1
+                real._parameters[name] = real.__dict__[name] = placeholders[name]
+        keep = {key: self.__dict__[key] for key in
+                ("training", "_forward_pre_hooks", "_forward_hooks", "_backward_hooks")}
+        # in place, so Module.__call__ (which holds this dict) still finds the hooks
+        self.__dict__.clear()
+        self.__dict__.update(real.__dict__)
+        self.__dict__.update(keep)
+        self.__class__ = self.cls_to_become
+        return self.forward(input)
+
+    def extra_repr(self):
+        return "<uninitialized>"
+
+
+class LazyLinear(_LazyModule):
+    """Linear whose in_features is the last size of the first input it gets."""
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, dtype=None):
+        _positive_int("LazyLinear", "out_features", out_features)
+        super().__init__((out_features,), dict(bias=bias), ("weight", "bias") if bias else ("weight",), dtype)
+
+    def _in_size(self, input):
+        return input.shape[-1]
+
+
+class LazyConv2d(_LazyModule):
+    """Conv2d whose in_channels is the channel size (axis 1) of the first input it gets.
+
+    Takes Conv2d's arguments after in_channels, and passes them on to Conv2d unchanged.
+    """
+
+    cls_to_become = Conv2d
+
+    def __init__(self, out_channels, kernel_size, *args, bias=True, dtype=None, **kwargs):
+        _positive_int("LazyConv2d", "out_channels", out_channels)
+        super().__init__((out_channels, kernel_size) + args, dict(kwargs, bias=bias),
+                         ("weight", "bias") if bias else ("weight",), dtype)
+
+    def _in_size(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"LazyConv2d: expected a 4-D (N, C, H, W) input, got shape {input.shape}")
+        return input.shape[-3]
