@@ -12,4 +12,8 @@ from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLo
                      Identity, LeakyReLU, Linear, MaxPool2d, MSELoss, ReLU, Sequential, Sigmoid, Tanh)
 from .module import Module, Parameter
 from .serialization import load, save
+# issue10-nn: containers, lazy layers, nn.utils
+from . import utils
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .layers import LazyConv2d, LazyLinear, Unflatten
 from . import models, train  # isort: skip (they build on the names above)
