@@ -312,6 +312,12 @@ class ParameterDict(_Mapping):
         if parameters is not None:
             self.update(parameters)
 
+    def update(self, values):
+        """As _Mapping.update, but a plain dict is added in sorted key order (PyTorch's rule)."""
+        if hasattr(values, "keys") and not isinstance(values, (OrderedDict, ParameterDict)):
+            values = OrderedDict(sorted(values.items()))
+        super().update(values)
+
     def _register(self, key, value):
         self._check_key(key)
         self.register_parameter(key, _as_parameter("ParameterDict", value, f"the value for {key!r}"))

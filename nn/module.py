@@ -122,10 +122,12 @@ class Module:
                                  "Module.__init__() is called; call super().__init__() first")
         return registry
 
-    def _forget(self, name):
-        """Remove `name` from every registry (it is about to be re-registered or deleted)."""
+    def _forget(self, name, keep=None):
+        """Remove `name` from every registry but `keep` (it is about to be re-registered there,
+        in its old place, as PyTorch keeps it) or from all of them (it is being deleted)."""
         for kind in ("_parameters", "_buffers", "_modules"):
-            self.__dict__.get(kind, {}).pop(name, None)
+            if kind != keep:
+                self.__dict__.get(kind, {}).pop(name, None)
         self.__dict__.get("_non_persistent_buffers", set()).discard(name)
 
     def _check_name(self, name, what):
@@ -165,7 +167,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot register {type(param).__name__} as parameter '{name}' "
                             "(a Parameter or None is expected; wrap it: nn.Parameter(tensor))")
-        self._forget(name)
+        self._forget(name, keep="_parameters")
         registry[name] = self.__dict__[name] = param
 
     def add_module(self, name, module):
@@ -174,7 +176,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._forget(name)
+        self._forget(name, keep="_modules")
         registry[name] = self.__dict__[name] = module
 
     register_module = add_module
@@ -186,7 +188,7 @@ class Module:
         """
         registry = self._registry("_buffers")
         self._check_name(name, "buffer")
-        self._forget(name)
+        self._forget(name, keep="_buffers")
         registry[name] = self.__dict__[name] = _buffer_array(name, tensor)
         if not persistent:
             self._non_persistent_buffers.add(name)
