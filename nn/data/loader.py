@@ -139,7 +139,8 @@ class DataLoader:
         context = self.multiprocessing_context
         if context is None or isinstance(context, str):
             context = multiprocessing.get_context(context)
-        base_seed = int((self.generator or default_generator()).integers(2 ** 62))
+        # from nn's generator, never the sampler's: the order of the epochs is the same with or without workers
+        base_seed = int(default_generator().integers(2 ** 62))
         ids = context.Queue()
         for worker_id in range(self.num_workers):
             ids.put(worker_id)
