@@ -177,7 +177,7 @@ class _Mapping(Module):
         raise NotImplementedError
 
     def _check_key(self, key):
-        if isinstance(key, str) and hasattr(type(self), key):
+        if isinstance(key, str) and hasattr(self, key) and key not in self._store():
             raise KeyError(f"{type(self).__name__}: key {key!r} would hide the attribute of that name")
 
     def __getitem__(self, key):

@@ -351,6 +351,9 @@ class LazyLinear(_LazyModule):
     def _in_size(self, input):
         return input.shape[-1]
 
+    def extra_repr(self):     # PyTorch's, with in_features=0 until the first call
+        return f"in_features=0, out_features={self._lazy_args[0]}, bias={'bias' in self._parameters}"
+
 
 class LazyConv2d(_LazyModule):
     """Conv2d whose in_channels is the channel size (axis 1) of the first input it gets.

@@ -4,7 +4,10 @@ import collections
 import itertools
 import multiprocessing
 import numbers
+import pickle
+import queue
 import random
+import time
 
 import numpy as np
 
@@ -27,10 +30,10 @@ class DataLoader:
       ``generator`` (a numpy.random.Generator) or nn's generator (``nn.manual_seed``);
       ``batch_size=None`` yields single samples (``default_convert``); batches come from
       ``collate_fn`` (``default_collate``: Tensors, int labels as int64 Tensors, copies).
-      ``num_workers > 0`` loads batches in that many worker processes (``multiprocessing``,
-      in order, at most ``prefetch_factor`` (2) batches ahead per worker; each worker
-      seeds nn and ``random`` with a per-epoch base seed + its id); ``timeout`` bounds the
-      wait for one batch. ``pin_memory`` is accepted and does nothing (no device memory).
+      ``num_workers > 0`` loads batches in that many worker processes (``multiprocessing``;
+      batch k made by worker k % num_workers, yielded in order, at most ``prefetch_factor``
+      (2) batches ahead per worker; each worker seeds nn and ``random`` with a per-epoch
+      base seed + its id); ``timeout`` bounds the wait for one batch. ``pin_memory`` is accepted and does nothing (no device memory).
 
     DataLoader(X, y, batch_size, shuffle=False, drop_last=False, seed=None, generator=None)
       The array form (a convenience for CS231n-style code): ``(Tensor xb, ndarray yb)``
@@ -95,8 +98,7 @@ class DataLoader:
         self.multiprocessing_context = multiprocessing_context
         self.prefetch_factor = (2 if prefetch_factor is None else prefetch_factor) if num_workers else None
         self.persistent_workers = False
-        self._auto_batching = batch_sampler is not None
-        self._array_pairs = False
+        self._fetch = _Fetcher(dataset, self.collate_fn, batch_sampler is not None)
 
     def _init_arrays(self, X, y, batch_size, shuffle=False, drop_last=False, seed=None, generator=None):
         X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in (X, y))
@@ -111,7 +113,7 @@ class DataLoader:
         rng = np.random.default_rng(seed) if seed is not None else generator
         self._init_dataset(TensorDataset(X, y), batch_size, shuffle=shuffle, drop_last=drop_last, generator=rng)
         self.X, self.y = X, y
-        self._array_pairs = True
+        self._fetch.array_pairs = True
 
     def __len__(self):
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
@@ -122,52 +124,89 @@ class DataLoader:
             return (self._fetch(indices) for indices in batches)
         return self._iter_workers(batches)
 
-    def _fetch(self, indices):
-        """One batch: the samples at `indices`, collated (in this process or a worker)."""
-        if not self._auto_batching:
-            return self.collate_fn(self.dataset[indices])
-        if type(self.dataset) is TensorDataset and (self._array_pairs or self.collate_fn is default_collate):
-            # default_collate's result, without a Tensor per sample: fancy indexing copies rows.
-            rows = np.asarray(indices, dtype=np.intp)
-            columns = [tensor.data[rows] for tensor in self.dataset.tensors]
-            if self._array_pairs:
-                return Tensor(columns[0]), columns[1]
-            return [Tensor(column) for column in columns]
-        return self.collate_fn([self.dataset[i] for i in indices])
-
     def _iter_workers(self, batches):
+        """Batch k goes to worker k % num_workers (as in PyTorch, so which worker made which
+        batch, and so its random draws, is reproducible); results are yielded in order."""
         context = self.multiprocessing_context
         if context is None or isinstance(context, str):
             context = multiprocessing.get_context(context)
         # from nn's generator, never the sampler's: the order of the epochs is the same with or without workers
         base_seed = int(default_generator().integers(2 ** 62))
-        ids = context.Queue()
-        for worker_id in range(self.num_workers):
-            ids.put(worker_id)
-        pool = context.Pool(self.num_workers, initializer=_start_worker,
-                            initargs=(self, ids, base_seed))
+        n = self.num_workers
+        index_queues = [context.Queue() for _ in range(n)]
+        results = context.Queue()
+        workers = [context.Process(target=_worker_loop, daemon=True,
+                                   args=(self._fetch, index_queues[i], results, i, base_seed, n, self.worker_init_fn))
+                   for i in range(n)]
+        for worker in workers:
+            worker.start()
+        batches, sent, received, finished = iter(batches), 0, {}, False
+
+        def send():
+            nonlocal sent
+            for indices in itertools.islice(batches, 1):
+                index_queues[sent % n].put((sent, indices))
+                sent += 1
+
         try:
-            batches = iter(batches)
-            window = self.num_workers * self.prefetch_factor
-            pending = collections.deque(pool.apply_async(_work, (indices,))
-                                        for indices in itertools.islice(batches, window))
-            while pending:
-                try:
-                    batch = pending.popleft().get(self.timeout or None)
-                except multiprocessing.TimeoutError:
+            for _ in range(n * self.prefetch_factor):
+                send()
+            for k in itertools.count():
+                if k == sent:
+                    finished = True
+                    return
+                while k not in received:
+                    done, ok, payload = self._next_result(results, workers)
+                    received[done] = ok, payload
+                ok, payload = received.pop(k)
+                if not ok:
+                    raise payload
+                send()
+                yield payload
+        finally:   # after an error or an abandoned epoch the workers are stopped, not waited for
+            for index_queue in index_queues:
+                index_queue.put(None)
+            for worker in workers:
+                if finished:
+                    worker.join(timeout=5)
+                if worker.is_alive():
+                    worker.terminate()
+                    worker.join()
+
+    def _next_result(self, results, workers):
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        while True:
+            wait = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
+            try:
+                return results.get(timeout=wait)
+            except queue.Empty:
+                dead = [worker for worker in workers if not worker.is_alive()]
+                if dead:
+                    raise RuntimeError(f"DataLoader worker (pid {dead[0].pid}) exited unexpectedly "
+                                       f"with exit code {dead[0].exitcode}") from None
+                if deadline is not None and time.monotonic() >= deadline:
                     raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds waiting for a "
                                        "batch from its worker processes") from None
-                for indices in itertools.islice(batches, 1):
-                    pending.append(pool.apply_async(_work, (indices,)))
-                yield batch
-        finally:
-            pool.terminate()
-            pool.join()
 
-    def __getstate__(self):   # what a worker process receives (a generator can't be shared)
-        state = dict(self.__dict__)
-        state.update(sampler=None, batch_sampler=None, generator=None, multiprocessing_context=None)
-        return state
+
+class _Fetcher:
+    """Makes one batch from its indices, in this process or a worker (so it is all a worker gets)."""
+
+    def __init__(self, dataset, collate_fn, auto_batching):
+        self.dataset, self.collate_fn, self.auto_batching = dataset, collate_fn, auto_batching
+        self.array_pairs = False         # the array form: (Tensor, ndarray) pairs
+
+    def __call__(self, indices):
+        if not self.auto_batching:
+            return self.collate_fn(self.dataset[indices])
+        if type(self.dataset) is TensorDataset and (self.array_pairs or self.collate_fn is default_collate):
+            # default_collate's result, without a Tensor per sample: fancy indexing copies rows.
+            rows = np.asarray(indices, dtype=np.intp)
+            columns = [tensor.data[rows] for tensor in self.dataset.tensors]
+            if self.array_pairs:
+                return Tensor(columns[0]), columns[1]
+            return [Tensor(column) for column in columns]
+        return self.collate_fn([self.dataset[i] for i in indices])
 
 
 WorkerInfo = collections.namedtuple("WorkerInfo", ["id", "num_workers", "seed", "dataset"])
@@ -179,18 +218,28 @@ def get_worker_info():
     return _worker.get("info")
 
 
-def _start_worker(loader, ids, base_seed):
-    worker_id = ids.get()
+def _worker_loop(fetch, index_queue, results, worker_id, base_seed, num_workers, worker_init_fn):
+    """A worker process: seed, then make the batches its queue asks for until it gets None."""
     seed = base_seed + worker_id
     manual_seed(seed % 2 ** 63)
     random.seed(seed)
-    _worker.update(loader=loader, info=WorkerInfo(worker_id, loader.num_workers, seed, loader.dataset))
-    if loader.worker_init_fn is not None:
-        loader.worker_init_fn(worker_id)
-
-
-def _work(indices):
-    return _worker["loader"]._fetch(indices)
+    _worker["info"] = WorkerInfo(worker_id, num_workers, seed, fetch.dataset)
+    if worker_init_fn is not None:
+        worker_init_fn(worker_id)
+    while True:
+        task = index_queue.get()
+        if task is None:
+            results.cancel_join_thread()     # results nobody will read must not keep the worker alive
+            return
+        k, indices = task
+        try:
+            results.put((k, True, fetch(indices)))
+        except Exception as error:           # raised again in the main process
+            try:
+                pickle.dumps(error)
+            except Exception:
+                error = RuntimeError(f"{type(error).__name__}: {error}")
+            results.put((k, False, error))
 
 
 def _check_int(name, value, message, minimum=0):

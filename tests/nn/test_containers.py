@@ -117,7 +117,7 @@ def test_parameter_containers_wrap_tensors_and_register():
     pdict["b"] = Tensor(np.ones(1))
     assert list(pdict.state_dict()) == ["w", "b"] and isinstance(pdict["b"], nn.Parameter)
     assert "Parameter containing: [float64 of size 2x2]" in repr(plist)
-    nn.Module.to(pdict, np.float32)
+    pdict.to(np.float32)
     assert pdict["w"].dtype == np.float32
 
 
@@ -130,6 +130,7 @@ def test_parameter_containers_wrap_tensors_and_register():
     (lambda: nn.ModuleDict({"a": 1}), TypeError, "ModuleDict: the value for 'a' is a int, not a Module"),
     (lambda: nn.ModuleDict()["missing"], KeyError, "ModuleDict has no key 'missing'"),
     (lambda: nn.ModuleDict({"items": nn.ReLU()}), KeyError, "key 'items' would hide the attribute"),
+    (lambda: nn.ParameterDict({"training": np.zeros(1)}), KeyError, "key 'training' would hide the attribute"),
     (lambda: nn.ParameterList(["w"]), TypeError, "ParameterList.extend: item 0 is a str"),
     (lambda: nn.ParameterDict({"a.b": np.zeros(1)}), KeyError, "can't be empty or contain '.'"),
     (lambda: nn.ModuleList() + [nn.ReLU()], TypeError, "can only add a ModuleList to a ModuleList"),

@@ -378,3 +378,26 @@ def test_timeout_bounds_the_wait_for_a_batch():
     with pytest.raises(RuntimeError, match="DataLoader timed out after 0.5 seconds"):
         list(DataLoader(Slow(4), batch_size=2, num_workers=1, timeout=0.5))
     assert time.monotonic() - start < 4
+
+
+class Dying(Squares):
+    def __getitem__(self, i):
+        import os
+        os._exit(3)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang():
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid \d+\) exited unexpectedly with exit code 3"):
+        list(DataLoader(Dying(), batch_size=2, num_workers=2))
+    assert time.monotonic() - start < 10
+
+
+def test_an_abandoned_epoch_stops_its_workers_and_batch_k_comes_from_worker_k_mod_n():
+    loader = DataLoader(WhoLoads(40), batch_size=2, num_workers=2, timeout=20)
+    epoch = iter(loader)
+    owners = [int(next(epoch).data[0, 0]) for _ in range(4)]
+    assert owners == [0, 1, 0, 1]
+    start = time.monotonic()
+    epoch.close()
+    assert time.monotonic() - start < 5
