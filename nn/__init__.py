@@ -15,5 +15,6 @@ from .serialization import load, save
 # issue10-nn: containers, lazy layers, nn.utils
 from . import utils
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
-from .layers import LazyConv2d, LazyLinear, Unflatten
+from .layers import Unflatten
+from .lazy import LazyConv2d, LazyLinear
 from . import models, train  # isort: skip (they build on the names above)
