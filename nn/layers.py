@@ -258,7 +258,9 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
-# ----- issue10-nn: Sequential (now in nn/containers.py), Unflatten --------------------
+# ----- containers ------------------------------------------------------------------
+
+# issue10-nn: Sequential lives in nn/containers.py (beside ModuleList, ModuleDict, ...); Unflatten
 
 from .containers import Sequential  # noqa: E402  (re-exported: it lived here first)
 
