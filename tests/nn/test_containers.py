@@ -31,7 +31,8 @@ def build(lib):
 def build_params(lib, parameter):
     module = lib.Module()
     module.plist = lib.ParameterList([parameter(np.zeros(2, np.float32)), parameter(np.ones((2, 3), np.float32))])
-    module.pdict = lib.ParameterDict({"b": parameter(np.zeros(1, np.float32)), "a": parameter(np.ones(1, np.float32))})
+    module.pdict = lib.ParameterDict({"b": parameter(np.zeros(1, np.float32)),
+                                      "a": parameter(np.ones(1, np.float32))})
     return module
 
 

@@ -110,7 +110,8 @@ def test_random_split_sizes_match_torch_and_cover_the_dataset(lengths):
 
 
 def test_random_split_errors():
-    with pytest.raises(ValueError, match=r"sum of input lengths \(9\) does not equal the length of the input dataset \(10\)"):
+    with pytest.raises(ValueError, match=r"sum of input lengths \(9\) does not equal the length of the input "
+                                         r"dataset \(10\)"):
         random_split(range(10), [4, 5])
     with pytest.raises(TypeError, match="random_split: generator must be a numpy.random.Generator"):
         random_split(range(10), [5, 5], generator=0)
@@ -172,12 +173,15 @@ def test_unseeded_samplers_follow_nn_manual_seed():
 @pytest.mark.parametrize("action, error, message", [
     (lambda: RandomSampler(range(3), replacement=1), ValueError, "replacement should be a boolean value"),
     (lambda: RandomSampler(range(3), num_samples=0), ValueError, "num_samples should be a positive integer value"),
-    (lambda: RandomSampler(range(3), generator=3), TypeError, "RandomSampler: generator must be a numpy.random.Generator"),
-    (lambda: BatchSampler(range(3), 0, False), ValueError, "batch_size should be a positive integer value, but got batch_size=0"),
+    (lambda: RandomSampler(range(3), generator=3), TypeError,
+     "RandomSampler: generator must be a numpy.random.Generator"),
+    (lambda: BatchSampler(range(3), 0, False), ValueError,
+     "batch_size should be a positive integer value, but got batch_size=0"),
     (lambda: BatchSampler(range(3), 2, None), ValueError, "drop_last should be a boolean value"),
     (lambda: WeightedRandomSampler([[1.0]], 2), ValueError, "weights should be a 1d sequence"),
     (lambda: WeightedRandomSampler([1.0, -1.0], 2), ValueError, "non-negative"),
-    (lambda: WeightedRandomSampler([1.0, 0.0], 2, replacement=False), ValueError, "cannot draw 2 samples without replacement"),
+    (lambda: WeightedRandomSampler([1.0, 0.0], 2, replacement=False), ValueError,
+     "cannot draw 2 samples without replacement"),
 ])
 def test_sampler_errors_name_the_argument(action, error, message):
     with pytest.raises(error, match=message):
@@ -198,7 +202,8 @@ Point = collections.namedtuple("Point", ["x", "label"])
     [np.zeros((2, 3), np.float32), np.ones((2, 3), np.float32)],
     [np.arange(3, dtype=np.uint8), np.arange(3, dtype=np.uint8)],
     [(np.zeros(2), 1), (np.ones(2), 0)],
-    [{"img": np.zeros(2, np.float32), "label": 3, "name": "a"}, {"img": np.ones(2, np.float32), "label": 4, "name": "b"}],
+    [{"img": np.zeros(2, np.float32), "label": 3, "name": "a"},
+     {"img": np.ones(2, np.float32), "label": 4, "name": "b"}],
     [Point(np.zeros(2), 1), Point(np.ones(2), 2)],
     [[1, 2.5], [3, 4.5]],
 ])
@@ -227,7 +232,8 @@ def test_default_collate_of_tensors_copies_and_errors():
     rows = [Tensor(np.zeros(2, np.float32)), Tensor(np.ones(2, np.float32))]
     batch = default_collate(rows)
     assert not np.shares_memory(batch.data, rows[0].data) and batch.is_leaf
-    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got \[2\] at entry 0 and \[3\]"):
+    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got \[2\] at entry 0 "
+                                           r"and \[3\]"):
         default_collate([np.zeros(2), np.zeros(3)])
     with pytest.raises(RuntimeError, match="each element in list of batch should be of equal size"):
         default_collate([(1, 2), (1,)])
@@ -241,8 +247,8 @@ def test_dataloader_order_batches_and_types_match_torch():
     torch = torch_or_skip()
     X, y = arrays(11)
     ours = list(DataLoader(TensorDataset(X, y), batch_size=4))
-    theirs = list(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y)),
-                                              batch_size=4))
+    twin = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+    theirs = list(torch.utils.data.DataLoader(twin, batch_size=4))
     assert len(ours) == len(theirs) == 3
     for (xb, yb), (tx, ty) in zip(ours, theirs):
         assert isinstance(xb, Tensor) and yb.dtype == np.int64 and str(ty.dtype) == "torch.int64"
@@ -306,8 +312,10 @@ def test_dataloader_attributes_and_custom_collate():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(sampler=SequentialSampler(range(3)), shuffle=True), ValueError, "sampler option is mutually exclusive with shuffle"),
-    (dict(batch_sampler=[[0]], batch_size=2), ValueError, "batch_sampler option is mutually exclusive with batch_size"),
+    (dict(sampler=SequentialSampler(range(3)), shuffle=True), ValueError,
+     "sampler option is mutually exclusive with shuffle"),
+    (dict(batch_sampler=[[0]], batch_size=2), ValueError,
+     "batch_sampler option is mutually exclusive with batch_size"),
     (dict(batch_size=None, drop_last=True), ValueError, "batch_size=None option disables auto-batching"),
     (dict(num_workers=-1), ValueError, "num_workers option should be non-negative"),
     (dict(num_workers=1.5), TypeError, "num_workers must be an int, got float"),
