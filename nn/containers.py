@@ -151,6 +151,20 @@ class ModuleList(_IndexedModules):
     def _new(cls, modules):
         return cls(modules)
 
+    def __repr__(self):
+        """PyTorch's: a run of modules with the same repr is one line, "(0-2): 3 x Linear(...)"."""
+        if not len(self):
+            return "ModuleList()"
+        runs = []                       # [first index, last index, repr]
+        for i, text in enumerate(repr(m) for m in self):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [(f"({a}): " if a == b else f"({a}-{b}): {b - a + 1} x ") + text.replace("\n", "\n  ")
+                 for a, b, text in runs]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
 
 def _pairs(container, values):
     """(key, value) pairs from a mapping or an iterable of pairs, as dict.update takes them."""

@@ -157,3 +157,14 @@ def test_a_model_of_containers_trains_and_round_trips_its_state():
     fresh.load_state_dict(state)
     for name, value in fresh.state_dict().items():
         np.testing.assert_array_equal(value, state[name])
+
+
+def test_module_list_repr_folds_repeated_modules_like_torch():
+    torch = torch_or_skip()
+
+    def make(lib):
+        return lib.ModuleList([lib.Linear(2, 2), lib.Linear(2, 2), lib.Linear(2, 2), lib.ReLU(),
+                               lib.Sequential(lib.Linear(2, 3)), lib.Sequential(lib.Linear(2, 3))])
+    assert repr(make(nn)) == repr(make(torch.nn))
+    assert repr(nn.ModuleList()) == repr(torch.nn.ModuleList())
+    assert repr(nn.Sequential(make(nn))) == repr(torch.nn.Sequential(make(torch.nn)))
