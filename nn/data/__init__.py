@@ -5,7 +5,7 @@ from . import transforms
 from .cifar10 import (CIFAR10_CLASSES, RestrictedUnpickler, load_cifar10, load_cifar10_batch, read_cifar10,
                       read_cifar10_batch)
 from .collate import default_collate, default_convert
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .fashion_mnist import (
     FASHION_MNIST_CLASSES,
     FASHION_MNIST_MD5,
@@ -30,7 +30,7 @@ __all__ = [
     "fashion_mnist_source", "flatten", "load_cifar10", "load_cifar10_batch",
     "load_fashion_mnist", "load_fashion_mnist_or_subset", "load_fashion_mnist_subset",
     "normalize_per_channel", "read_idx", "subtract_mean_image", "train_val_split", "write_idx",
-    "BatchSampler", "CIFAR10", "ConcatDataset", "Dataset", "FashionMNIST", "RandomSampler",
+    "BatchSampler", "CIFAR10", "ChainDataset", "ConcatDataset", "IterableDataset", "Dataset", "FashionMNIST", "RandomSampler",
     "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
     "WeightedRandomSampler", "WorkerInfo", "default_collate", "default_convert", "get_worker_info",
     "random_split", "read_cifar10", "read_cifar10_batch", "transforms",

@@ -14,7 +14,8 @@ from autograd import Tensor
 
 from ..init import default_generator
 
-__all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
+__all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset", "TensorDataset",
+           "random_split"]
 
 
 class Dataset:
@@ -25,6 +26,38 @@ class Dataset:
 
     def __add__(self, other):
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Base class of a stream of samples: subclasses define `__iter__` (and may define `__len__`).
+
+    DataLoader batches consecutive samples. With workers each one iterates its own copy,
+    so the dataset splits the work itself with `get_worker_info()` (as in PyTorch).
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} has no __iter__(); subclasses of "
+                                  "IterableDataset define it")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """IterableDatasets one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        for i, dataset in enumerate(self.datasets):
+            if not isinstance(dataset, IterableDataset):
+                raise TypeError(f"ChainDataset: dataset {i} is a {type(dataset).__name__}, not an IterableDataset")
+
+    def __iter__(self):
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self):
+        return sum(len(dataset) for dataset in self.datasets)
 
 
 class TensorDataset(Dataset):
@@ -76,6 +109,9 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for i, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):
+                raise TypeError(f"ConcatDataset: dataset {i} is an IterableDataset; use ChainDataset")
         self.cumulative_sizes = []
         total = 0
         for dataset in self.datasets:

@@ -15,7 +15,7 @@ from autograd import Tensor
 
 from ..init import default_generator, manual_seed
 from .collate import default_collate, default_convert
-from .dataset import TensorDataset, check_generator
+from .dataset import IterableDataset, TensorDataset, check_generator
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
@@ -69,6 +69,12 @@ class DataLoader:
                              "start with each epoch and end with it")
         if prefetch_factor is not None:
             _check_int("prefetch_factor", prefetch_factor, "prefetch_factor must be a positive int", minimum=1)
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable:
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value not in (None, False):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                                     f"but got {name}={value!r}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -83,9 +89,9 @@ class DataLoader:
         else:
             _check_batch_size(batch_size)
         check_generator(generator, "DataLoader")
-        if sampler is None:
+        if sampler is None and not iterable:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        if batch_size is not None and batch_sampler is None:
+        if batch_size is not None and batch_sampler is None and not iterable:
             batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
@@ -93,12 +99,14 @@ class DataLoader:
         self.batch_size, self.drop_last = batch_size, bool(drop_last)
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self.num_workers, self.timeout = int(num_workers), timeout
-        self.collate_fn = collate_fn or (default_collate if batch_sampler is not None else default_convert)
+        auto_batching = batch_sampler is not None or (iterable and batch_size is not None)
+        self.collate_fn = collate_fn or (default_collate if auto_batching else default_convert)
         self.pin_memory, self.worker_init_fn, self.generator = pin_memory, worker_init_fn, generator
         self.multiprocessing_context = multiprocessing_context
         self.prefetch_factor = (2 if prefetch_factor is None else prefetch_factor) if num_workers else None
         self.persistent_workers = False
-        self._fetch = _Fetcher(dataset, self.collate_fn, batch_sampler is not None)
+        self._fetch = (_IterableFetcher(dataset, self.collate_fn, batch_size, self.drop_last) if iterable
+                       else _Fetcher(dataset, self.collate_fn, auto_batching))
 
     def _init_arrays(self, X, y, batch_size, shuffle=False, drop_last=False, seed=None, generator=None):
         X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in (X, y))
@@ -116,17 +124,30 @@ class DataLoader:
         self._fetch.array_pairs = True
 
     def __len__(self):
+        if isinstance(self.dataset, IterableDataset):   # as PyTorch: from the dataset's own len()
+            if self.batch_size is None:
+                return len(self.dataset)
+            full, rest = divmod(len(self.dataset), self.batch_size)
+            return full if self.drop_last or rest == 0 else full + 1
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
-        batches = self.batch_sampler if self.batch_sampler is not None else self.sampler
-        if self.num_workers == 0:
-            return (self._fetch(indices) for indices in batches)
-        return self._iter_workers(batches)
+        if isinstance(self.dataset, IterableDataset):
+            self._fetch.iterator = None                 # a new epoch: a new iter(dataset)
+            tasks = itertools.repeat(None)              # "your next batch", until a worker runs dry
+            if self.num_workers == 0:
+                return _until_exhausted(self._fetch)
+        else:
+            tasks = self.batch_sampler if self.batch_sampler is not None else self.sampler
+            if self.num_workers == 0:
+                return (self._fetch(indices) for indices in tasks)
+        return self._iter_workers(tasks)
 
     def _iter_workers(self, batches):
         """Batch k goes to worker k % num_workers (as in PyTorch, so which worker made which
-        batch, and so its random draws, is reproducible); results are yielded in order."""
+        batch, and so its random draws, is reproducible); results are yielded in order. With
+        an IterableDataset each worker iterates its own copy, and a worker that runs dry is
+        skipped from then on (the epoch ends when all have)."""
         context = self.multiprocessing_context
         if context is None or isinstance(context, str):
             context = multiprocessing.get_context(context)
@@ -141,12 +162,15 @@ class DataLoader:
         for worker in workers:
             worker.start()
         batches, sent, received, finished = iter(batches), 0, {}, False
+        owners, active, turn = {}, set(range(n)), 0
 
         def send():
-            nonlocal sent
-            for indices in itertools.islice(batches, 1):
-                index_queues[sent % n].put((sent, indices))
-                sent += 1
+            nonlocal sent, turn
+            for indices in itertools.islice(batches, 1 if active else 0):
+                while turn not in active:
+                    turn = (turn + 1) % n
+                index_queues[turn].put((sent, indices))
+                owners[sent], turn, sent = turn, (turn + 1) % n, sent + 1
 
         try:
             for _ in range(n * self.prefetch_factor):
@@ -159,6 +183,11 @@ class DataLoader:
                     done, ok, payload = self._next_result(results, workers)
                     received[done] = ok, payload
                 ok, payload = received.pop(k)
+                owner = owners.pop(k)
+                if ok is None:          # that worker's copy of an IterableDataset is exhausted
+                    active.discard(owner)
+                    send()
+                    continue
                 if not ok:
                     raise payload
                 send()
@@ -209,6 +238,34 @@ class _Fetcher:
         return self.collate_fn([self.dataset[i] for i in indices])
 
 
+class _IterableFetcher:
+    """The next batch of an IterableDataset's iterator (one iterator per process and epoch)."""
+
+    def __init__(self, dataset, collate_fn, batch_size, drop_last):
+        self.dataset, self.collate_fn = dataset, collate_fn
+        self.batch_size, self.drop_last = batch_size, drop_last
+        self.iterator = None
+
+    def __call__(self, _):
+        if self.iterator is None:
+            self.iterator = iter(self.dataset)
+        if self.batch_size is None:
+            return self.collate_fn(next(self.iterator))
+        batch = list(itertools.islice(self.iterator, self.batch_size))
+        if not batch or (self.drop_last and len(batch) < self.batch_size):
+            raise StopIteration
+        return self.collate_fn(batch)
+
+
+def _until_exhausted(fetch):
+    while True:
+        try:
+            batch = fetch(None)
+        except StopIteration:
+            return
+        yield batch
+
+
 WorkerInfo = collections.namedtuple("WorkerInfo", ["id", "num_workers", "seed", "dataset"])
 _worker = {}
 
@@ -234,6 +291,8 @@ def _worker_loop(fetch, index_queue, results, worker_id, base_seed, num_workers,
         k, indices = task
         try:
             results.put((k, True, fetch(indices)))
+        except StopIteration:
+            results.put((k, None, None))
         except Exception as error:           # raised again in the main process
             try:
                 pickle.dumps(error)

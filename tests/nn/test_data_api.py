@@ -409,3 +409,68 @@ def test_an_abandoned_epoch_stops_its_workers_and_batch_k_comes_from_worker_k_mo
     start = time.monotonic()
     epoch.close()
     assert time.monotonic() - start < 5
+
+
+# ---------------------------------------------------------------- IterableDataset
+
+class Stream(data.IterableDataset):
+    """range(start, stop), split between workers in contiguous halves (torch's docs example)."""
+
+    def __init__(self, start=0, stop=10):
+        self.start, self.stop = start, stop
+
+    def __len__(self):
+        return self.stop - self.start
+
+    def __iter__(self):
+        info = data.get_worker_info()
+        start, stop = self.start, self.stop
+        if info is not None:
+            per_worker = -(-(stop - start) // info.num_workers)
+            start = start + info.id * per_worker
+            stop = min(start + per_worker, self.stop)
+        return iter(range(start, stop))
+
+
+def torch_stream(torch, start, stop):
+    """The same stream as a torch IterableDataset (a local class: torch's workers fork)."""
+
+    class TorchStream(torch.utils.data.IterableDataset):
+        def __len__(self):
+            return stop - start
+
+        def __iter__(self):
+            info = torch.utils.data.get_worker_info()
+            first, last = start, stop
+            if info is not None:
+                per_worker = -(-(stop - start) // info.num_workers)
+                first = start + info.id * per_worker
+                last = min(first + per_worker, stop)
+            return iter(range(first, last))
+    return TorchStream()
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=3), dict(batch_size=3, drop_last=True), dict(batch_size=None),
+                                    dict(batch_size=4, num_workers=2), dict(batch_size=2, num_workers=2)])
+def test_iterable_dataset_batches_and_worker_order_equal_torch(kwargs):
+    torch = torch_or_skip()
+    ours = DataLoader(Stream(0, 10), timeout=20 if kwargs.get("num_workers") else 0, **kwargs)
+    theirs = torch.utils.data.DataLoader(torch_stream(torch, 0, 10), **kwargs)
+    got = [b.data.tolist() if isinstance(b, Tensor) else b for b in bounded(ours)]
+    expected = [b.tolist() if isinstance(b, torch.Tensor) else b for b in theirs]
+    assert got == expected and len(ours) == len(theirs)
+    assert got == [b.data.tolist() if isinstance(b, Tensor) else b for b in bounded(ours)]   # a new epoch
+
+
+def test_chain_dataset_and_iterable_dataset_errors():
+    chained = Stream(0, 3) + Stream(10, 12)
+    assert isinstance(chained, data.ChainDataset) and len(chained) == 5
+    assert [b.data.tolist() for b in DataLoader(chained, batch_size=2)] == [[0, 1], [2, 10], [11]]
+    with pytest.raises(ValueError, match="DataLoader with IterableDataset: expected unspecified shuffle option"):
+        DataLoader(Stream(), shuffle=True)
+    with pytest.raises(ValueError, match="expected unspecified sampler option"):
+        DataLoader(Stream(), sampler=[0, 1])
+    with pytest.raises(TypeError, match="ConcatDataset: dataset 0 is an IterableDataset; use ChainDataset"):
+        ConcatDataset([Stream()])
+    with pytest.raises(TypeError, match="ChainDataset: dataset 1 is a list"):
+        data.ChainDataset([Stream(), [1, 2]])
