@@ -28,9 +28,10 @@ test: $(STAMP)
 # --weight-scale 1e-3: from a near-zero start the first-layer filters in filters.png are
 # what training learned (edge and blob detectors; correlation with the initialisation about
 # 0.14 on the embedded subset), where the model's default 5e-2 leaves them looking like the
-# random initialisation (0.96). docs/visualizing.md has the measurements.
+# random initialisation (0.96). docs/visualizing.md has the measurements. --overwrite: each
+# `make demo` replaces runs/demo (dyngrad refuses an --out that holds a run otherwise).
 demo: $(STAMP)
-	$(VENV)/bin/dyngrad train --model convnet --epochs 3 --train-size 20000 --weight-scale 1e-3 --out runs/demo
+	$(VENV)/bin/dyngrad train --model convnet --epochs 3 --train-size 20000 --weight-scale 1e-3 --out runs/demo --overwrite
 
 # The peers (MyGrad, HIPS autograd) get their own venv: HIPS autograd's import name is
 # `autograd`, like ours. `make bench` adds their columns once `make bench-peers` has run.

@@ -35,5 +35,11 @@ from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .ops.shape import cat, expand_dims, squeeze, t, unflatten, unsqueeze
 from .ops.sort import argsort, sort, topk
 swapaxes = transpose
+# issue9-nnf: torch-level names of the nn.functional families
+from .ops.conv import conv1d
+from .ops.conv_transpose import conv_transpose2d
+from .ops.distance import cosine_similarity
+from .ops.norm import batch_norm, embedding, group_norm, instance_norm, layer_norm
+from .ops.pool import avg_pool1d, max_pool1d
 
 __version__ = "0.1.0"

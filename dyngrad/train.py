@@ -7,22 +7,38 @@ The run folder gets metrics.json (config, history, test accuracy, data source, t
 checkpoint.npz (resumable with --resume) and model.npz (the best-on-validation
 parameters), and pictures: loss/accuracy curves, first-layer filters (and, when the
 plotting helpers are available, the graph and the other diagnostics).
+
+Every file is written atomically (nn.serialization.write_atomic / nn.save: a locked temp
+file beside it, then os.replace; never through a symlink), and metrics.json is strict JSON
+(a nan or inf is written as null, and "non_finite_as_null" says where).
+
+Exit status: 0 trained, 1 the run diverged (a non-finite loss; metrics.json says so),
+2 a usage error (nothing trained), 130 interrupted (Ctrl-C; the message says whether a
+checkpoint exists to --resume from).
 """
 
 import argparse
-import json
+import hashlib
+import math
 import os
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
+
+from .pictures import first_layer, weight_change, write_pictures
+from .runs import (RunState, UsageError, checkpoint_epoch, interrupted, make_run_folder,
+                   remove_previous_run, run_files_in, write_metrics)
 
 MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("fashion-mnist", "cifar10")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+NONFINITE_CHOICES = {"stop": "raise", "continue": "continue"}   # --on-nonfinite-loss -> fit's
+EXIT_DIVERGED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
 # Per-model defaults, tuned on Fashion-MNIST (docs/results.md); every one can be overridden.
 DEFAULTS = {
@@ -37,16 +53,18 @@ DEFAULTS = {
 }
 
 
-class UsageError(Exception):
-    """A problem the user can fix; printed without a traceback."""
-
-
 EXAMPLES = """examples:
   dyngrad train --model softmax --epochs 1             a few seconds: a linear classifier
   dyngrad train --model convnet --epochs 3 --train-size 20000 --out runs/demo
                                                        the demo (make demo), under a minute
   dyngrad train --model fc --optimizer adam --lr 1e-3  the fully-connected net
-  dyngrad train --out runs/demo --epochs 5 --resume    continue a run for two more epochs
+  dyngrad train --model convnet --epochs 5 --train-size 20000 --out runs/demo --resume
+                                                       continue the demo for two more epochs
+                                                       (the same flags but --epochs, the total)
+  dyngrad train --lr 1e-3 --out runs/demo --overwrite  replace the run in runs/demo
+
+exit status: 0 trained; 1 the run diverged (loss nan or inf; see --on-nonfinite-loss);
+2 usage error, nothing trained; 130 interrupted (Ctrl-C)
 """
 
 
@@ -106,7 +124,7 @@ def build_parser(prog="dyngrad train"):
                         help="--model convnet filters (default 32)")
     parser.add_argument("--filter-size", type=_positive_int,
                         help="--model convnet kernel size (default 7)")
-    parser.add_argument("--data-dir", type=Path,
+    parser.add_argument("--data-dir", type=_folder,
                         help="folder holding the dataset files (Fashion-MNIST: the four IDX "
                              ".gz files; CIFAR-10: cifar-10-batches-py); default for "
                              "Fashion-MNIST: $DYNGRAD_DATA, /usr/share/datasets/fashion-mnist, "
@@ -120,12 +138,21 @@ def build_parser(prog="dyngrad train"):
     parser.add_argument("--val-size", type=_positive_int,
                         help="validation images held out of the training set "
                              "(default: 10%%, at most 5000)")
-    parser.add_argument("--out", type=Path,
+    parser.add_argument("--out", type=_folder,
                         help="run folder (default: a new runs/<model>-<date>-<time> in the "
-                             "current folder)")
+                             "current folder); one that already holds a run is refused "
+                             "unless --resume or --overwrite")
     parser.add_argument("--seed", type=_non_negative_int, default=0, help="seeds everything")
     parser.add_argument("--resume", action="store_true",
-                        help="continue from <out>/checkpoint.npz (needs --out; default: start anew)")
+                        help="continue from <out>/checkpoint.npz (needs --out; every training "
+                             "flag must match the checkpoint's, except --epochs, the total to "
+                             "train to; default: start anew)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run in --out: its files are removed before training "
+                             "(default: refuse an --out that holds a run)")
+    parser.add_argument("--on-nonfinite-loss", choices=NONFINITE_CHOICES, default="stop",
+                        help="when a training loss is nan or inf (the run diverged): stop "
+                             "with exit status 1, or continue training and say so")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar or epoch lines (default: a bar on a terminal, "
                              "one line per epoch otherwise)")
@@ -142,12 +169,41 @@ def parse_args(argv=None, prog="dyngrad train"):
     if args.download and args.dataset != "fashion-mnist":
         parser.error("--download fetches Fashion-MNIST only; for CIFAR-10 download and "
                      f"extract {CIFAR10_URL} and pass --data-dir")
+    _check_batchnorm(parser.error, args, args.train_size)
+    if args.resume and args.overwrite:
+        parser.error("--resume continues the run in --out, --overwrite replaces it: pass one")
+    # A default folder is new (created exclusively, see _make_run_folder); an explicit one may
+    # hold a run already.
+    args.fresh_out = args.out is None
     if args.out is None:
-        if args.resume:
-            parser.error("--resume needs --out: the run folder to continue")
-        args.out = Path("runs") / f"{args.model}-{time.strftime('%Y%m%d-%H%M%S')}"
+        for flag in ("resume", "overwrite"):
+            if getattr(args, flag):
+                parser.error(f"--{flag} needs --out: the run folder to "
+                             + ("continue" if flag == "resume" else "replace"))
+        args.out = Path("runs") / f"{args.model}-{_timestamp()}"
     _check_out(parser, args.out)
+    if not (args.fresh_out or args.resume or args.overwrite):
+        found = run_files_in(args.out)
+        if found:
+            parser.error(f"--out {args.out} already holds a run ({', '.join(found)}): pass "
+                         "--resume to continue it, --overwrite to replace it, or another --out")
     return args
+
+
+def _timestamp():
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def _check_batchnorm(error, args, train_images):
+    """Batch norm can't train on a batch of one image (no variance to normalise with)."""
+    if args.model != "fc" or args.no_batchnorm:
+        return
+    if args.batch_size == 1:
+        error("--batch-size 1: --model fc normalises each batch (batch norm), which needs at "
+              "least 2 images per batch; pass --batch-size 2 or more, or --no-batchnorm")
+    if train_images == 1:
+        error("--model fc normalises each batch (batch norm), which needs at least 2 training "
+              "images, and this run has 1; pass --train-size 2 or more, or --no-batchnorm")
 
 
 # The model-specific flags, and the models they apply to.
@@ -193,37 +249,40 @@ def main(argv=None, prog="dyngrad train"):
         build_parser(prog).print_help()
         return 0
     args = parse_args(argv, prog)
+    state = RunState()
     try:
-        return run(args)
+        return run(args, state)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"\ninterrupted; continue with the same command plus --resume "
-              f"(checkpoint in {args.out})", file=sys.stderr)
-        return 130
+        print(f"\ninterrupted: {interrupted(args, state)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
-def run(args):
+def run(args, state=None):
     import nn
-    from nn.train import CheckpointError, evaluate, fit
+    from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError, evaluate, fit)
 
+    state = state or RunState()
     started = time.perf_counter()
+    resumed_from = _check_resume(args)
     data = load_data(args)
-    try:  # after the data (a bad --data-dir leaves no empty run folder), before training
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"--out {args.out}: cannot create the run folder ({error.strerror}); "
-                         "pass a folder you can write to")
+    _check_batchnorm(_raise_usage, args, len(data["X_train"]))
+    make_run_folder(args, state)
     say = (lambda *a: None) if args.quiet else print
     say(f"data: {data['source']}")
     say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
         f"test {len(data['X_test'])} images")
+    if args.overwrite:
+        removed = remove_previous_run(args.out)
+        say(f"--overwrite: removed the previous run's {', '.join(removed)} from {args.out}"
+            if removed else f"--overwrite: {args.out} held no previous run")
 
     nn.manual_seed(args.seed)
     model = build_model(args, data["X_train"].shape[1:])
     # Seeded, so a resumed run rebuilds the same initial weights: what the filters moved from.
-    first = _first_layer(model)
+    first = first_layer(model)
     initial = None if first is None else first.weight.data.copy()
     optimizer = build_optimizer(args, model)
     scheduler = nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay)
@@ -232,46 +291,153 @@ def run(args):
 
     train_started = time.perf_counter()
     try:  # fit loads the checkpoint before it trains, so a bad one fails at once
-        history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
-                      data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
-                      lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
-                      seed=args.seed, quiet=args.quiet)
+        with warnings.catch_warnings():
+            # with --on-nonfinite-loss continue the summary below says it, once, as a CLI would
+            warnings.filterwarnings("ignore", message="fit: .* non-finite loss",
+                                    category=RuntimeWarning)
+            history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
+                          data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
+                          lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
+                          seed=args.seed, quiet=args.quiet,
+                          on_nonfinite_loss=NONFINITE_CHOICES[args.on_nonfinite_loss],
+                          config=training_config(args, data))
     except CheckpointError as error:
         advice = ("delete it, or leave out --resume to start over" if error.corrupt else
-                  "use another --out, or leave out --resume to start over")
+                  "resume with the checkpoint's flags, or train with these in a new run: "
+                  "another --out, or --overwrite")
         raise UsageError(f"cannot resume: {error}\n({advice})")
+    except NonFiniteLossError as error:
+        return _diverged(args, error, model, data, resumed_from, started,
+                         time.perf_counter() - train_started)
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
     print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "
           f"best validation accuracy {history['best_val_acc']} at epoch {history['best_epoch']})")
+    nonfinite = history.get("nonfinite_losses", 0)
+    if nonfinite:
+        print(f"warning: {nonfinite} of {len(history['loss'])} training batches had a non-finite "
+              "loss (nan or inf) and training went on (--on-nonfinite-loss continue): the run "
+              "diverged, so the model and its test accuracy are not to be trusted; try a lower "
+              f"--lr (this run: {args.lr:g})", file=sys.stderr)
 
+    metrics = _metrics(args, model, data, history, resumed_from, train_time)
+    metrics.update(status="completed" if not nonfinite else "completed with non-finite losses",
+                   test_acc=test_acc)
+    if initial is not None:
+        metrics["first_layer_change"] = weight_change(initial, first_layer(model).weight.data)
+        say("first layer: correlation with its initialisation {correlation:.2f}, relative "
+            "change {relative_change:.2f}".format(**metrics["first_layer_change"]))
+    pictures = write_pictures(args.out, model, history, data, data["class_names"], say,
+                              metrics.get("first_layer_change"))
+    metrics["total_time_s"] = time.perf_counter() - started
+    metrics["files"] = sorted(["metrics.json", CHECKPOINT_NAME, "model.npz", *pictures])
+    write_metrics(args.out / "metrics.json", metrics)
+    say(f"wrote {', '.join(metrics['files'])} to {args.out} "
+        f"(training {train_time:.0f}s, total {metrics['total_time_s']:.0f}s)")
+    return 0
+
+
+def _raise_usage(message):
+    raise UsageError(message)
+
+
+def _check_resume(args):
+    """With --resume: the epochs the checkpoint holds (None without one). Refused before any
+    work: --epochs fewer than it holds (--epochs is the total to train to), and a checkpoint
+    that records no configuration to compare this run's flags with."""
+    import nn
+    from nn.train import CHECKPOINT_NAME
+
+    checkpoint = args.out / CHECKPOINT_NAME
+    if not (args.resume and checkpoint.is_file()):
+        return None
+    try:
+        saved = nn.load(checkpoint)
+        done, config = int(saved["epoch"]), str(saved.get("record", {}).get("config", "null"))
+    except (OSError, KeyError, ValueError, TypeError):
+        return None                            # corrupt: fit says so
+    if config == "null":
+        raise UsageError(f"cannot resume: {checkpoint} records no training configuration (it "
+                         "was written by an older dyngrad train, or by fit() without config=), "
+                         "so this run can't check that its flags match; start a new run "
+                         "(another --out, or --overwrite)")
+    if args.epochs < done:
+        raise UsageError(f"--epochs {args.epochs}: {checkpoint} already holds {done} epochs; "
+                         f"--epochs is the total to train to, so pass --epochs {done} or more")
+    return done
+
+
+# Flags that may change on --resume, since none changes what the run computes: --epochs (the
+# total; the run goes on to it as an uninterrupted run would), where the data is read from
+# (the data itself is compared: its sizes and a digest), what is printed, and the run-folder
+# flags. Every other flag is part of the training configuration a checkpoint records.
+MAY_CHANGE_ON_RESUME = ("epochs", "data_dir", "download", "train_size", "val_size", "quiet",
+                        "out", "fresh_out", "resume", "overwrite")
+
+
+def training_config(args, data):
+    """The configuration fit() records in each checkpoint and compares on --resume: every
+    training flag by its name on the command line, and the data trained on."""
+    flags = {action.dest: action.option_strings[0] for action in build_parser()._actions
+             if action.option_strings}
+    config = {flags[name]: value for name, value in sorted(vars(args).items())
+              if name not in MAY_CHANGE_ON_RESUME}
+    config["training images (--train-size)"] = len(data["X_train"])
+    config["validation images (--val-size)"] = len(data["X_val"])
+    config["data (sha256 of the training and validation arrays)"] = data["digest"]
+    return config
+
+
+def _metrics(args, model, data, history, resumed_from, train_time):
+    """The part of metrics.json every outcome shares."""
     metrics = {
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                   if k != "fresh_out"},
         "model": type(model).__name__,
         "num_parameters": count_parameters(model),
         "data_source": data["source"],
         "sizes": {split: len(data[f"X_{split}"]) for split in ("train", "val", "test")},
-        "test_acc": test_acc,
         "best_val_acc": history["best_val_acc"],
         "best_epoch": history["best_epoch"],
+        "epochs_trained": len(history["val_acc"]),
+        "nonfinite_losses": history.get("nonfinite_losses", 0),
         "train_time_s": train_time,
         "epoch_time_s": sum(history["time"]),
         "history": history,
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
                     "cpus": os.cpu_count()},
     }
-    if initial is not None:
-        metrics["first_layer_change"] = weight_change(initial, _first_layer(model).weight.data)
-        say("first layer: correlation with its initialisation {correlation:.2f}, relative "
-            "change {relative_change:.2f}".format(**metrics["first_layer_change"]))
-    pictures = write_pictures(args.out, model, history, data, data["class_names"], say,
-                              metrics.get("first_layer_change"))
+    if resumed_from is not None:
+        metrics["resumed_from_epoch"] = resumed_from
+    return metrics
+
+
+def _diverged(args, error, model, data, resumed_from, started, train_time):
+    """A non-finite loss stopped the run: say where and what to try, write metrics.json
+    saying so, exit with EXIT_DIVERGED."""
+    from nn.train import CHECKPOINT_NAME
+
+    checkpoint = args.out / CHECKPOINT_NAME
+    saved = checkpoint_epoch(checkpoint) if checkpoint.is_file() else None
+    kept = (f"{checkpoint} holds epoch {saved}, the last finished one" if saved else
+            "No checkpoint was written (epoch 1 had not finished)")
+    where = "" if args.fresh_out else f" (--overwrite to reuse --out {args.out})"
+    batches = math.ceil(len(data["X_train"]) / args.batch_size)
+    print(f"error: the run diverged: the training loss became {error.loss} at epoch "
+          f"{error.epoch}, batch {error.iteration} of {batches}, so training stopped before "
+          f"that update. Try a lower learning rate in a new run{where}, e.g. --lr "
+          f"{args.lr / 10:g} (this run: --lr {args.lr:g}), or --on-nonfinite-loss continue "
+          f"to train on anyway. {kept}; {args.out / 'metrics.json'} says so.", file=sys.stderr)
+    metrics = _metrics(args, model, data, error.history, resumed_from, train_time)
+    metrics.update(status="diverged", test_acc=None, diverged={
+        "epoch": error.epoch, "batch": error.iteration, "loss": error.loss,
+        "checkpoint_epoch": saved,
+        "advice": f"lower --lr (this run: {args.lr:g}) in a new run, or "
+                  "--on-nonfinite-loss continue"})
     metrics["total_time_s"] = time.perf_counter() - started
-    metrics["files"] = sorted(["metrics.json", "checkpoint.npz", "model.npz", *pictures])
-    _write_json(args.out / "metrics.json", metrics)
-    say(f"wrote {', '.join(metrics['files'])} to {args.out} "
-        f"(training {train_time:.0f}s, total {metrics['total_time_s']:.0f}s)")
-    return 0
+    metrics["files"] = sorted(["metrics.json"] + ([CHECKPOINT_NAME] if saved else []))
+    write_metrics(args.out / "metrics.json", metrics)
+    return EXIT_DIVERGED
 
 
 # ---------------------------------------------------------------------------- data
@@ -308,13 +474,19 @@ def load_data(args):
     train_idx.sort()
     X_val, y_val = X_train[val_idx], y_train[val_idx]
     X_train, y_train = X_train[train_idx], y_train[train_idx]
+    # what was trained on, for --resume: of the arrays as loaded (elementwise scaling only),
+    # since the normalisation's sums may round differently on another machine
+    digest = hashlib.sha256()
+    for array in (X_train, y_train, X_val, y_val):
+        digest.update(np.ascontiguousarray(array).data)
 
     X_train, mean, std = normalize_per_channel(X_train)
     X_val, _, _ = normalize_per_channel(X_val, mean, std)
     X_test, _, _ = normalize_per_channel(X_test, mean, std)
     class_names = FASHION_MNIST_CLASSES if args.dataset == "fashion-mnist" else CIFAR10_CLASSES
     return dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
-                X_test=X_test, y_test=y_test, source=source, class_names=list(class_names))
+                X_test=X_test, y_test=y_test, source=source, class_names=list(class_names),
+                digest=digest.hexdigest()[:16])
 
 
 def _load_fashion_mnist(args):
@@ -389,116 +561,14 @@ def count_parameters(model):
     return int(sum(p.data.size for p in model.parameters()))
 
 
-# ---------------------------------------------------------------------------- pictures
-
-def weight_change(initial, final):
-    """How far training moved a weight array: the correlation of the final weights with the
-    initial ones (1: still the initialisation) and ||final - initial|| / ||initial||."""
-    a = np.asarray(initial, dtype=np.float64).ravel()
-    b = np.asarray(final, dtype=np.float64).ravel()
-    correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else float("nan")
-    relative = float(np.linalg.norm(b - a) / max(np.linalg.norm(a), 1e-12))
-    return {"correlation": correlation, "relative_change": relative}
-
-
-def write_pictures(out, model, history, data, class_names, say, change=None):
-    """Write the run's pictures (nn.plots, autograd.viz); return their file names.
-
-    The graph needs graphviz's `dot`; without it the run still succeeds and says why
-    graph.svg is missing (graph.dot, the DOT text, is written either way).
-    """
-    from nn import models, plots
-    from nn.train import predict
-
-    image_shape = data["X_train"].shape[1:]
-    short = [name.split("/")[0] for name in class_names]
-    plots.plot_history(history, path=out / "curves.png")
-    written = ["curves.png"]
-
-    first = _first_layer(model)
-    epochs = len(history["val_acc"])
-    moved = "" if change is None else (f"; correlation with the initial weights "
-                                       f"{change['correlation']:.2f}")
-    after = f"after {epochs} epoch{'s' * (epochs != 1)}{moved}"
-    if first is not None and first.weight.ndim == 4:
-        f, c, kh, kw = first.weight.shape
-        plots.plot_conv_filters(first.weight, path=out / "filters.png", title=(
-            f"{f} first-layer filters, {kh}\u00d7{kw}, {c} channel(s)\n{after}"))
-    elif first is not None and isinstance(model, (models.SoftmaxClassifier, models.LinearSVM)):
-        # a linear classifier: each row is a class template (CS231n)
-        plots.plot_weight_templates(first.weight, image_shape, class_names=short,
-                                    path=out / "filters.png",
-                                    title=f"class templates (the weights of each class), {after}",
-                                    figsize=(10, 2.9))
-    elif first is not None:
-        # a hidden layer: each unit's input weights are an image-sized template, not a filter
-        units = first.weight.data[:64]
-        size = "\u00d7".join(map(str, image_shape[1:] if image_shape[0] == 1 else image_shape))
-        plots.plot_conv_filters(units.reshape(-1, *image_shape), path=out / "filters.png",
-                                title=(f"input weights of {len(units)} of {first.weight.shape[0]} "
-                                       f"first-layer units, as {size} images\n{after}"))
-    if first is not None:
-        written.append("filters.png")
-
-    pred = predict(model, data["X_test"])
-    plots.plot_misclassified(data["X_test"], data["y_test"], pred, class_names=short,
-                             path=out / "misclassified.png")
-    plots.plot_confusion_matrix(data["y_test"], pred, class_names=short, normalize=True,
-                                path=out / "confusion.png")
-    written += ["misclassified.png", "confusion.png"]
-
-    written += _write_graph(out, model, data, say)
-    return written
-
-
-def _write_graph(out, model, data, say):
-    """Draw one training step on two images (graph.dot; graph.svg and graph.png when `dot`
-    exists), one box per layer call, labelled with the batch it was drawn on.
-
-    Parameters are named and layers grouped; the step's side effects (batch-norm
-    statistics, gradients) are undone afterwards. Returns the file names written.
-    """
-    from autograd import Tensor
-    from autograd.viz import GraphvizNotFound, draw_graph
-
-    state = model.state_dict()
-    model.train()
-    loss = model.loss(model(Tensor(data["X_train"][:2])), data["y_train"][:2])
-    loss.backward()
-    graph = draw_graph(loss, model=model, names={"loss": loss}, show_grads=True)
-    graph.attr(label=f"{type(model).__name__}: one training step on the first 2 training "
-                     "images (a batch of 2, train mode), drawn after backward; gradients of "
-                     "the parameters in red", labelloc="t", fontsize="12")
-    (out / "graph.dot").write_text(graph.source)
-    written = ["graph.dot"]
-    try:
-        for fmt in ("svg", "png"):
-            graph.render(out / "graph", format=fmt)
-            written.append(f"graph.{fmt}")
-    except GraphvizNotFound as error:
-        say(f"graph.svg and graph.png skipped: {error}")
-    model.load_state_dict(state)
-    model.zero_grad()
-    model.eval()
-    return written
-
-
-def _first_layer(model):
-    """The first Conv2d or Linear layer of the model."""
-    import nn
-
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.Linear)):
-            return module
-    return None
-
-
 # ---------------------------------------------------------------------------- helpers
 
-def _write_json(path, obj):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+def _folder(text):
+    """A folder name for --out / --data-dir; '' is refused (Path('') would be the current
+    folder, so a run would quietly write into whatever folder it was started from)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a folder name, got {text!r}")
+    return Path(text)
 
 
 def _number(text, kind, check, requirement):

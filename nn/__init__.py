@@ -11,6 +11,14 @@ from .init import manual_seed
 from .layers import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten,
                      Identity, LeakyReLU, Linear, MaxPool2d, MSELoss, ReLU, Sequential, Sigmoid, Tanh)
 from .module import Module, Parameter
+# issue9-nnf: convolutions, pooling, loss modules, normalisation, embedding, dropout variants
+from .conv import Conv1d, ConvTranspose2d
+from .dropout import AlphaDropout, Dropout1d, Dropout2d
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineSimilarity, HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss,
+                   MultiMarginLoss, NLLLoss, SmoothL1Loss)
+from .normalization import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d, Upsample
+from .sparse import Embedding
 from .serialization import load, save
 # issue10-nn: containers, lazy layers, nn.utils
 from . import utils

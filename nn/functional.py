@@ -1,14 +1,12 @@
 """The math of the network, with torch.nn.functional's names: `import nn.functional as F`.
 
-Most functions are the engine's ops re-exported; the rest (dropout, batch_norm,
-mse_loss, multi_margin_loss) are short compositions of engine ops, so their gradients
-come from the engine's backward rules and no backward code lives here.
+Most functions are the engine's ops re-exported (the losses live in autograd/ops/loss.py
+and losses.py, the normalisations in norm.py); the dropouts, which draw from nn's
+generator, are short compositions of engine ops here, so their gradients come from the
+engine's backward rules and no backward code lives here.
 """
 import numbers
 
-import numpy as np
-
-from autograd import Tensor
 from autograd.ops.conv import conv2d
 from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
 from autograd.ops.linalg import linear
@@ -17,13 +15,28 @@ from autograd.ops.pool import avg_pool2d, max_pool2d
 from autograd.ops.shape import flatten
 
 from .init import default_generator
-from .module import _raw
+
+# ----- nn.functional families (issue9-nnf): conv, pool, norm, losses -----------------------------------
+from autograd.ops.conv import conv1d
+from autograd.ops.conv_transpose import conv_transpose2d
+from autograd.ops.distance import cosine_similarity, normalize
+from autograd.ops.norm import batch_norm, embedding, group_norm, instance_norm, layer_norm
+from autograd.ops.pool import avg_pool1d, max_pool1d
+from autograd.ops.resize import adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
+from autograd.ops.loss import multi_margin_loss, nll_loss, one_hot
+from autograd.ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, kl_div,
+                                 l1_loss, margin_ranking_loss, mse_loss, smooth_l1_loss)
+
+_NNF_NAMES = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "alpha_dropout", "avg_pool1d",
+              "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv_transpose2d",
+              "cosine_similarity", "dropout1d", "dropout2d", "embedding", "group_norm", "huber_loss",
+              "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "margin_ranking_loss",
+              "max_pool1d", "nll_loss", "normalize", "one_hot", "smooth_l1_loss"]
+# ----- end of issue9-nnf imports --------------------------------------------------------------
 
 __all__ = ["avg_pool2d", "batch_norm", "conv2d", "cross_entropy", "dropout", "flatten", "leaky_relu",
            "linear", "log_softmax", "max_pool2d", "mse_loss", "multi_margin_loss",
-           "multiclass_hinge_loss", "relu", "sigmoid", "softmax", "tanh"]
-
-_REDUCTIONS = ("mean", "sum", "none")
+           "multiclass_hinge_loss", "relu", "sigmoid", "softmax", "tanh"] + _NNF_NAMES
 
 
 def dropout(input, p=0.5, training=True):
@@ -49,94 +62,49 @@ def check_dropout_probability(p, where="dropout"):
     return float(p)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """Batch normalisation over axis 1 (channels) of input (N, C) or (N, C, *spatial).
+# ----- dropout variants (issue9-nnf) -----------------------------------------------
 
-    training: each channel c is normalised by the statistics of its n = N * prod(spatial)
-    values, x_hat = (x - mean_c) / sqrt(var_c + eps) with the biased variance; then
-    y = weight_c * x_hat + bias_c. The running statistics, when given, are updated in
-    place (PyTorch's rule, unbiased variance):
-        running_mean = (1 - momentum) * running_mean + momentum * mean_c
-        running_var  = (1 - momentum) * running_var + momentum * var_c * n / (n - 1)
-    not training: the running statistics normalise instead of the batch's.
-    Composed of engine ops (mean, sub, mul, sqrt, div), so the gradient, including the
-    terms through mean_c and var_c, comes from the engine.
+
+def dropout1d(input, p=0.5, training=True):
+    """Zero whole channels: each (n, c) of input (N, C, L) (or (C, L)) with probability p, scale by 1/(1-p)."""
+    return _channel_dropout("dropout1d", input, p, training, spatial=1)
+
+
+def dropout2d(input, p=0.5, training=True):
+    """Zero whole channels: each (n, c) of input (N, C, H, W) (or (C, H, W)) with probability p, scale by 1/(1-p)."""
+    return _channel_dropout("dropout2d", input, p, training, spatial=2)
+
+
+def _channel_dropout(op, input, p, training, spatial):
+    check_dropout_probability(p, op)
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D input, "
+                         f"got shape {input.shape}")
+    if not training or p == 0:
+        return input
+    channels = input.shape[:input.ndim - spatial]                  # (N, C) or (C,)
+    keep = default_generator().random(channels + (1,) * spatial) >= p
+    return input * (keep / (1 - p)).astype(input.dtype)
+
+
+# SELU's fixed point: alpha * scale of selu, so that alpha dropout keeps mean 0 and variance 1.
+_SELU_NEGATIVE = -1.7580993408473766
+
+
+def alpha_dropout(input, p=0.5, training=False):
+    """Dropout for SELU networks: dropped elements become -alpha*scale of SELU, then an affine
+    map a x + b restores zero mean and unit variance (a = ((1-p)(1 + p alpha'^2))^-1/2,
+    b = -a alpha' p). Identity when not training. dL/dx = a * keep.
     """
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: input must have shape (N, C, ...), got {input.shape}")
-    channels = input.shape[1]
-    for name, array in (("running_mean", running_mean), ("running_var", running_var)):
-        if array is not None and np.shape(array) != (channels,):
-            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for input "
-                             f"{input.shape}, got {np.shape(array)}")
-    axes = (0,) + tuple(range(2, input.ndim))
-    shape = (1, channels) + (1,) * (input.ndim - 2)          # broadcasts over N and spatial axes
-    # float16 has too little range for the statistics (a variance of 300**2 overflows its
-    # 65504) and too little precision for counts; as PyTorch, compute in float32 and
-    # return the input's dtype. Weights and running statistics may be float16 or float32.
-    out_dtype = input.dtype
-    compute = np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
-    x = input.astype(compute) if isinstance(input, Tensor) else input
-    if training:
-        count = input.size // channels
-        if count <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
-                             f"got input of shape {input.shape}")
-        mean = x.mean(axis=axes, keepdims=True)
-        centered = x - mean
-        var = (centered * centered).mean(axis=axes, keepdims=True)
-        x_hat = centered / (var + eps).sqrt()
-        if running_mean is not None:
-            running_mean *= 1 - momentum
-            running_mean += (momentum * mean.data.reshape(channels)).astype(running_mean.dtype)
-        if running_var is not None:
-            running_var *= 1 - momentum
-            running_var += ((momentum * count / (count - 1))
-                            * var.data.reshape(channels)).astype(running_var.dtype)
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: running_mean and running_var are needed when not training")
-        inv_std = 1.0 / np.sqrt(running_var.astype(compute) + eps)
-        x_hat = (x - running_mean.astype(compute).reshape(shape)) * inv_std.reshape(shape)
-    if weight is not None:
-        x_hat = x_hat * _in_dtype(weight, compute).reshape(shape)
-    if bias is not None:
-        x_hat = x_hat + _in_dtype(bias, compute).reshape(shape)
-    return x_hat.astype(out_dtype) if compute != out_dtype else x_hat
-
-
-def _in_dtype(parameter, dtype):
-    """A float16 parameter joins float32 statistics (its gradient comes back in float16)."""
-    if parameter.dtype == dtype or np.dtype(parameter.dtype) != np.float16:
-        return parameter
-    return parameter.astype(dtype)
-
-
-def mse_loss(input, target, reduction="mean"):
-    """Squared error (input - target)^2, averaged ('mean'), summed ('sum') or per element ('none')."""
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"mse_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    if tuple(np.shape(_raw(target))) != tuple(input.shape):
-        raise ValueError(f"mse_loss: target shape {np.shape(_raw(target))} "
-                         f"differs from input shape {input.shape}")
-    diff = input - target
-    squared = diff * diff
-    if reduction == "mean":
-        return squared.mean()
-    if reduction == "sum":
-        return squared.sum()
-    return squared
-
-
-def multi_margin_loss(input, target, margin=1.0, reduction="mean"):
-    """torch.nn.functional.multi_margin_loss (p=1): the multiclass hinge loss divided by C.
-
-    For CS231n's SVM loss (no division by C) use `multiclass_hinge_loss`.
-    """
-    if not isinstance(input, Tensor) or input.ndim != 2:
-        raise ValueError(f"multi_margin_loss: input must be a 2-D Tensor (N, C), got {getattr(input, 'shape', input)}")
-    return multiclass_hinge_loss(input, target, margin=margin, reduction=reduction) / input.shape[1]
+    check_dropout_probability(p, "alpha_dropout")
+    if not training or p == 0:
+        return input
+    keep = default_generator().random(input.shape) >= p
+    a = ((1 - p) * (1 + p * _SELU_NEGATIVE ** 2)) ** -0.5
+    b = -a * _SELU_NEGATIVE * p
+    scale = (a * keep).astype(input.dtype)
+    shift = (a * _SELU_NEGATIVE * ~keep + b).astype(input.dtype)
+    return input * scale + shift
 
 
 # ----- shape, index, reduction ops (issue 9 ops) ----------------------------------------

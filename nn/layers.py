@@ -6,10 +6,9 @@ Parameters are float32 unless a layer is given `dtype=`.
 """
 import numpy as np
 
-from autograd.ops.validation import pair
-
 from . import functional as F
 from . import init
+from .loss import CrossEntropyLoss, MSELoss  # issue9-nnf: the loss modules live in nn/loss.py
 from .module import Module, Parameter
 
 __all__ = ["AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "CrossEntropyLoss", "Dropout",
@@ -54,64 +53,7 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class Conv2d(Module):
-    """2-D convolution of (N, C_in, H, W) input; weight (C_out, C_in, kh, kw), bias (C_out,)."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, dtype=None):
-        super().__init__()
-        self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
-        self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
-        # the engine's own check, so the layer and F.conv2d accept exactly the same values
-        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, minimum=1)
-        self.stride = pair("Conv2d", "stride", stride, minimum=1)
-        self.padding = pair("Conv2d", "padding", padding, minimum=0)
-        self.weight = _empty((self.out_channels, self.in_channels) + self.kernel_size, dtype)
-        self.bias = _empty((self.out_channels,), dtype) if bias else None
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        init.default_init_(self.weight, self.bias)
-
-    def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self):
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if self.padding != (0, 0):
-            text += f", padding={self.padding}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
-
-
-# ----- pooling and reshaping -------------------------------------------------------
-
-
-class _Pool2d(Module):
-    """Shared by the pooling layers (private, so MaxPool2d and AvgPool2d are unrelated types)."""
-
-    def __init__(self, kernel_size, stride=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}"
-
-
-class MaxPool2d(_Pool2d):
-    """Max over kernel_size windows; stride defaults to kernel_size."""
-
-    def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride)
-
-
-class AvgPool2d(_Pool2d):
-    """Mean over kernel_size windows; stride defaults to kernel_size."""
-
-    def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride)
+# ----- reshaping -------------------------------------------------------
 
 
 class Flatten(Module):
@@ -237,27 +179,6 @@ class BatchNorm2d(_BatchNorm):
     _input_dims = (4,)
 
 
-# ----- losses ----------------------------------------------------------------------
-
-
-class _Loss(Module):
-    """Shared by the loss layers (private, so one loss is never an instance of another)."""
-
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        self.reduction = reduction
-
-
-class CrossEntropyLoss(_Loss):
-    def forward(self, input, target):
-        return F.cross_entropy(input, target, reduction=self.reduction)
-
-
-class MSELoss(_Loss):
-    def forward(self, input, target):
-        return F.mse_loss(input, target, reduction=self.reduction)
-
-
 # ----- containers ------------------------------------------------------------------
 
 # issue10-nn: Sequential lives in nn/containers.py (beside ModuleList, ModuleDict, ...); Unflatten
@@ -294,3 +215,9 @@ class Unflatten(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+# issue9-nnf: Conv2d lives in nn/conv.py (beside Conv1d and ConvTranspose2d), MaxPool2d and
+# AvgPool2d in nn/pooling.py; conv.py builds on the helpers above, so they are imported last.
+from .conv import Conv2d  # noqa: E402
+from .pooling import AvgPool2d, MaxPool2d  # noqa: E402

@@ -8,7 +8,11 @@ shape        reshape, transpose, indexing, pad, concatenate, stack, broadcast_to
 movement     flip, roll, repeat, repeat_interleave, chunk, split, unbind, unfold, torch-style pad
 index        gather, scatter, scatter_add, index_select, masked_fill, tril/triu, diagonal, diag
 linalg       matmul, linear, mm, bmm, dot, outer, einsum
-conv         conv2d
-pool         max_pool2d, avg_pool2d
-loss         softmax, log_softmax, cross_entropy, multiclass_hinge_loss
+conv         conv2d, conv1d (conv_transpose: conv_transpose2d)
+pool         max_pool1d/2d, avg_pool1d/2d
+resize       adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
+loss         softmax, log_softmax, cross_entropy, nll_loss, multiclass_hinge_loss, multi_margin_loss, one_hot
+losses       mse, l1, smooth_l1, huber, binary cross-entropy (+ with logits), kl_div, margin_ranking
+distance     cosine_similarity, normalize
+norm         batch_norm, instance_norm, layer_norm, group_norm, embedding
 """

@@ -1,16 +1,29 @@
-"""Softmax, log-softmax and the two classification losses, as fused ops.
+"""Softmax, log-softmax and the classification losses.
 
-Fusing keeps them stable (max subtraction before exp) and cheap: each backward is one
-closed-form expression instead of a chain of elementwise nodes. The expressions use
-operators and NumPy functions that Tensors dispatch, so they differentiate again.
-Axes: N (batch), C (classes). Targets are integer class indices of shape (N,).
+Fused ops where stability or speed needs them: Softmax, LogSoftmax, CrossEntropy (the
+default case: (N, C) logits, class indices, no weight, no smoothing, nothing ignored)
+and MulticlassHinge. Fusing keeps them stable (max subtraction before exp) and cheap:
+each backward is one closed-form expression. The expressions use operators and NumPy
+functions that Tensors dispatch, so they differentiate again.
+
+The general cases (class weights, ignore_index, label smoothing, probability targets,
+(N, C, d1, ...) inputs, nll_loss, multi_margin_loss) are compositions of engine ops
+over a constant target matrix T of the input's shape:
+
+    loss_n = -sum_c T[n, c] * logp[n, c]
+
+so their first and second derivatives come from the rules of LogSoftmax, Mul and Sum.
+Axes: N (batch), C (classes, axis 1), d1, ... (the extra axes of N-d inputs).
+float16 inputs are computed in float32 (counts, sums and softmax have too little range
+and precision in half) and the loss is returned in float16, as PyTorch does.
 """
 from numbers import Real
 
 from autograd.backend import xp
 from autograd.function import Function
+from autograd.ops.elementwise import relu
+from autograd.ops.validation import as_array, check_axis, check_float, is_int
 from autograd.tensor import Tensor
-from autograd.ops.validation import as_array, check_axis, check_float
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -150,13 +163,39 @@ def log_softmax(x, axis=-1, *, dim=None):
     return LogSoftmax.apply(x, axis=axis)
 
 
-def cross_entropy(logits, target, reduction="mean"):
-    """Softmax cross-entropy of logits (N, C) against integer class indices target (N,).
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy of logits (N, C) or (N, C, d1, ...) (or unbatched (C,)), as PyTorch.
 
-    reduction: 'mean' (default, over the batch), 'sum' or 'none' (per-example losses).
+    target: class indices (N,) / (N, d1, ...) (integers), or class probabilities of the
+    input's shape (floating). weight: (C,) class weights. ignore_index: targets equal to
+    it add nothing and are not counted (class-index targets only). label_smoothing in
+    [0, 1]: the target mixes (1 - eps) of itself with eps / C of every class.
+    reduction: 'mean' (over the non-ignored targets, weighted by weight[target]; over
+    N * d1 * ... for probability targets), 'sum' or 'none' (shape (N, d1, ...)).
     """
-    target = _check_classification("cross_entropy", logits, target, reduction)
-    return CrossEntropy.apply(logits, target=target, reduction=reduction)
+    op = "cross_entropy"
+    x, target, weight, probabilities, unbatched = _check_classes(op, input, target, weight, ignore_index,
+                                                                 reduction)
+    smoothing = _check_smoothing(op, label_smoothing)
+    if (not probabilities and x.ndim == 2 and weight is None and smoothing == 0
+            and not (target == ignore_index).any()):
+        loss = CrossEntropy.apply(_computed(x), target=target, reduction=reduction)
+    else:
+        logp = log_softmax(_computed(x), axis=1)
+        loss = _nll(logp, target, weight, ignore_index, reduction, smoothing, probabilities)
+    return _finish(loss, x, unbatched, reduction)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities (N, C) or (N, C, d1, ...) at class indices.
+
+    loss_n = -weight[t_n] * input[n, t_n] (0 where t_n == ignore_index); 'mean' divides the
+    sum by sum_n weight[t_n] over the non-ignored targets, as PyTorch.
+    """
+    x, target, weight, _, unbatched = _check_classes("nll_loss", input, target, weight, ignore_index,
+                                                     reduction, probabilities_allowed=False)
+    return _finish(_nll(_computed(x), target, weight, ignore_index, reduction, 0.0, False), x, unbatched,
+                   reduction)
 
 
 def multiclass_hinge_loss(scores, target, margin=1.0, reduction="mean"):
@@ -170,6 +209,168 @@ def multiclass_hinge_loss(scores, target, margin=1.0, reduction="mean"):
     return MulticlassHinge.apply(scores, target=target, margin=float(margin), reduction=reduction)
 
 
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+    """torch.nn.functional.multi_margin_loss: for scores x (N, C) (or (C,)) and classes y,
+
+        loss_n = sum_{j != y_n} weight[y_n] * max(0, margin - x[n, y_n] + x[n, j]) ** p / C
+
+    p is 1 or 2. With p=1 and no weight it is the CS231n SVM loss divided by C
+    (`multiclass_hinge_loss`). A composition: the chosen score is (x * onehot).sum(1).
+    """
+    op = "multi_margin_loss"
+    if p not in (1, 2) or isinstance(p, bool):
+        raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got p={p!r}")
+    if isinstance(margin, bool) or not isinstance(margin, Real) or not xp.isfinite(margin):
+        raise TypeError(f"{op}: margin must be a finite real number, got {margin!r}")
+    if as_array(input).ndim > 2:
+        raise ValueError(f"{op}: input must be (N, C) or (C,), got shape {as_array(input).shape}")
+    x, target, weight, _, unbatched = _check_classes(op, input, target, weight, None, reduction,
+                                                     probabilities_allowed=False)
+    C = x.shape[1]
+    xc = _computed(x)
+    onehot = xp.arange(C) == target[:, None]                     # (N, C), constant
+    chosen = (xc * onehot).sum(axis=1, keepdims=True)             # (N, 1): x[n, y_n]
+    margins = relu((margin - chosen) + xc) * ~onehot              # the true class adds nothing
+    if p == 2:
+        margins = margins * margins
+    if weight is not None:
+        margins = margins * weight.astype(xc.dtype)[target][:, None]
+    return _finish(_reduce_tensor(margins.sum(axis=1) / C, reduction), x, unbatched, reduction)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (any shape, int) -> int64 Tensor of shape (*tensor.shape, num_classes).
+
+    num_classes=-1 uses max(tensor) + 1, as PyTorch.
+    """
+    t = as_array(tensor)
+    if not xp.issubdtype(t.dtype, xp.integer):
+        raise TypeError(f"one_hot: tensor must hold integer class indices, got dtype {t.dtype}")
+    if not is_int(num_classes):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    if num_classes == -1:
+        if t.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor")
+        num_classes = int(t.max()) + 1
+    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        bad = t[(t < 0) | (t >= num_classes)].flat[0]
+        raise ValueError(f"one_hot: class value {bad} is out of range [0, {num_classes})")
+    return Tensor(xp.arange(num_classes) == t[..., None], dtype=xp.int64)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def _nll(logp, target, weight, ignore_index, reduction, smoothing, probabilities):
+    """-sum_c T[n, c] logp[n, c] reduced, for log-probabilities logp (N, C, d1, ...).
+
+    Class indices t: T = keep_n ((1 - eps) w[t_n] onehot(t_n) + eps w / C), with
+    keep_n = [t_n != ignore_index]; 'mean' divides by sum_n keep_n w[t_n] (PyTorch's
+    normalisation, smoothing term included). Probabilities p: T = ((1 - eps) p + eps / C) w;
+    'mean' divides by N * d1 * ... . p may require grad (dL/dp = -(1 - eps) w logp).
+    """
+    C = logp.shape[1]
+    dtype = logp.dtype
+    class_shape = (1, C) + (1,) * (logp.ndim - 2)                 # broadcasts over N, d1, ...
+    w = xp.ones(C, dtype=dtype) if weight is None else weight.astype(dtype)
+    if probabilities:
+        p = _computed(target) if isinstance(target, Tensor) else target.astype(dtype)
+        if smoothing:
+            p = p * (1 - smoothing) + smoothing / C
+        T = p * w.reshape(class_shape) if weight is not None else p
+        count = logp.data.size // C
+    else:
+        keep = target != ignore_index                              # (N, d1, ...)
+        safe = xp.where(keep, target, 0)
+        w_t = w[safe] * keep                                       # (N, d1, ...)
+        onehot = xp.arange(C).reshape(class_shape) == safe[:, None]
+        T = onehot * ((1 - smoothing) * w_t)[:, None]
+        if smoothing:
+            T = T + (smoothing / C) * w.reshape(class_shape) * keep[:, None]
+        count = w_t.sum()
+    losses = -(logp * T).sum(axis=1)                               # (N, d1, ...)
+    if reduction == "mean":
+        return losses.sum() / count
+    return _reduce_tensor(losses, reduction)
+
+
+def _reduce_tensor(losses, reduction):
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _as_tensor(value):
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _computed(x):
+    """x in the dtype the loss is computed in: float32 for float16, else its own."""
+    return x.astype(xp.float32) if x.dtype == xp.float16 else x
+
+
+def _finish(loss, x, unbatched, reduction):
+    """The loss in the input's dtype, and without the batch axis an unbatched input lacked."""
+    if unbatched and reduction == "none":
+        loss = loss.reshape(loss.shape[1:])
+    return loss.astype(x.dtype) if loss.dtype != x.dtype else loss
+
+
+def _check_smoothing(op, label_smoothing):
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, Real) \
+            or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{op}: label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    return float(label_smoothing)
+
+
+def _check_classes(op, input, target, weight, ignore_index, reduction, probabilities_allowed=True):
+    """Checks input (N, C, d1, ...) or unbatched (C,), target and weight as PyTorch's losses do.
+
+    Returns (input as a batched Tensor, target, weight array or None, whether target holds
+    probabilities, whether the input was unbatched); an unbatched input and its target
+    come back with a batch axis of 1.
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    x = _as_tensor(input)
+    check_float(op, input=x.data)
+    if x.ndim == 0 or 0 in x.shape:
+        raise ValueError(f"{op}: input must be a non-empty (N, C), (N, C, d1, ...) or (C,) tensor, "
+                         f"got shape {x.shape}")
+    t = target.data if isinstance(target, Tensor) else as_array(target)
+    unbatched = x.ndim == 1
+    if unbatched:
+        x = x.reshape(1, -1)
+        target = target.reshape((1,) + t.shape) if isinstance(target, Tensor) else t.reshape((1,) + t.shape)
+        t = target.data if isinstance(target, Tensor) else target
+    C = x.shape[1]
+    if weight is not None:
+        w = as_array(weight)
+        if w.shape != (C,):
+            raise ValueError(f"{op}: weight must have shape ({C},) for input {x.shape}, got {w.shape}")
+        if w.dtype.kind != "f":
+            raise TypeError(f"{op}: weight must be floating point, got dtype {w.dtype}")
+        weight = w.copy()
+    if t.dtype.kind == "f" and probabilities_allowed:
+        if t.shape != x.shape:
+            raise ValueError(f"{op}: probability target must have the input's shape {x.shape}, got {t.shape}")
+        check_float(op, input=x.data, target=t)
+        return x, (target if isinstance(target, Tensor) else t.copy()), weight, True, unbatched
+    if not xp.issubdtype(t.dtype, xp.integer):
+        kinds = "integer class indices or float probabilities" if probabilities_allowed else "integer class indices"
+        raise TypeError(f"{op}: target must hold {kinds}, got dtype {t.dtype}")
+    expected = x.shape[:1] + x.shape[2:]
+    if t.shape != expected:
+        raise ValueError(f"{op}: target must have shape {expected} to match input {x.shape}, got {t.shape}")
+    bad = ((t < 0) | (t >= C)) & (t != ignore_index)
+    if bad.any():
+        where = tuple(int(i) for i in xp.argwhere(bad)[0])
+        raise ValueError(f"{op}: target value {t[bad].flat[0]} is out of range [0, {C}) "
+                         f"at index {where[0] if len(where) == 1 else where}")
+    return x, t.copy(), weight, False, unbatched
+
+
 def _check_axis(op, x, axis):
     arr = as_array(x)
     check_float(op, input=arr)
@@ -177,24 +378,9 @@ def _check_axis(op, x, axis):
 
 
 def _check_classification(op, scores, target, reduction):
-    """Validates (N, C) scores and (N,) integer targets; returns the targets as an ndarray."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    """Validates (N, C) scores and (N,) integer targets for the fused hinge; returns the targets."""
     arr = as_array(scores)
     if arr.ndim != 2:
         raise ValueError(f"{op}: input must be 2-D (N, C), got shape {arr.shape}")
-    N, C = arr.shape
-    if N == 0 or C == 0:
-        raise ValueError(f"{op}: input must not be empty, got shape {arr.shape}")
-    check_float(op, input=arr)
-    t = as_array(target)                                  # Tensor targets: their data, no graph
-    if not xp.issubdtype(t.dtype, xp.integer):
-        raise TypeError(f"{op}: target must hold integer class indices, got dtype {t.dtype}")
-    if t.shape != (N,):
-        raise ValueError(f"{op}: target must have shape ({N},) to match input {arr.shape}, "
-                         f"got {t.shape}")
-    bad = (t < 0) | (t >= C)
-    if bad.any():
-        raise ValueError(f"{op}: target value {t[bad][0]} is out of range [0, {C}) "
-                         f"at index {int(xp.flatnonzero(bad)[0])}")
-    return t.copy()                                     # saved for backward: immune to later edits
+    _, t, _, _, _ = _check_classes(op, scores, target, None, None, reduction, probabilities_allowed=False)
+    return t

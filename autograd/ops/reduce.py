@@ -66,7 +66,11 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        grad = _expand(grad, ctx.axes, ctx.keepdims) / ctx.count
+        grad = _expand(grad, ctx.axes, ctx.keepdims)
+        if grad.dtype == xp.float16:  # a count above 65504 is inf in float16: divide in float32
+            grad = (grad.astype(xp.float32) / ctx.count).astype(xp.float16)
+        else:
+            grad = grad / ctx.count
         return xp.broadcast_to(grad, ctx.input_shapes[0]), None, None
 
 

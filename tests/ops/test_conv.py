@@ -97,19 +97,19 @@ Wt = np.zeros((4, 3, 3, 3))
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(x=np.zeros((3, 8, 8)), weight=Wt), ValueError, r"input must be 4-D .*got shape \(3, 8, 8\)"),
-    (dict(x=X, weight=np.zeros((4, 3, 3))), ValueError, r"weight must be 4-D .*got shape \(4, 3, 3\)"),
-    (dict(x=X, weight=np.zeros((32, 1, 7, 7))), ValueError,
+    (dict(input=np.zeros((8, 8)), weight=Wt), ValueError, r"input must be 4-D .*got shape \(8, 8\)"),
+    (dict(input=X, weight=np.zeros((4, 3, 3))), ValueError, r"weight must be 4-D .*got shape \(4, 3, 3\)"),
+    (dict(input=X, weight=np.zeros((32, 1, 7, 7))), ValueError,
      r"input has 3 channels but weight \(32, 1, 7, 7\) expects 1"),
-    (dict(x=X, weight=Wt, bias=np.zeros(3)), ValueError, r"bias must have shape \(4,\).*got \(3,\)"),
-    (dict(x=X, weight=np.zeros((4, 3, 9, 3))), ValueError, r"kernel \(9, 3\) is larger than the padded input \(8, 8\)"),
-    (dict(x=X, weight=Wt, stride=0), ValueError, r"stride must be positive, got 0"),
-    (dict(x=X, weight=Wt, stride=(1, -2)), ValueError, r"stride must be positive"),
-    (dict(x=X, weight=Wt, padding=-1), ValueError, r"padding must be non-negative, got -1"),
-    (dict(x=X, weight=Wt, stride=1.5), TypeError, r"stride must be an int or a pair of ints, got 1.5"),
-    (dict(x=X, weight=Wt, padding=(1, 2, 3)), TypeError, r"padding must be an int or a pair of ints"),
-    (dict(x=X.astype(np.float32), weight=Wt), TypeError, r"dtypes must match, got input float32, weight float64"),
-    (dict(x=X.astype(np.int64), weight=Wt), TypeError, r"input must be a floating-point array, got dtype int64"),
+    (dict(input=X, weight=Wt, bias=np.zeros(3)), ValueError, r"bias must have shape \(4,\).*got \(3,\)"),
+    (dict(input=X, weight=np.zeros((4, 3, 9, 3))), ValueError, r"kernel \(9, 3\) is larger than the padded input \(8, 8\)"),
+    (dict(input=X, weight=Wt, stride=0), ValueError, r"stride must be positive, got 0"),
+    (dict(input=X, weight=Wt, stride=(1, -2)), ValueError, r"stride must be positive"),
+    (dict(input=X, weight=Wt, padding=-1), ValueError, r"padding must be non-negative, got -1"),
+    (dict(input=X, weight=Wt, stride=1.5), TypeError, r"stride must be an int or a pair of ints, got 1.5"),
+    (dict(input=X, weight=Wt, padding=(1, 2, 3)), TypeError, r"padding must be an int or a pair of ints"),
+    (dict(input=X.astype(np.float32), weight=Wt), TypeError, r"dtypes must match, got input float32, weight float64"),
+    (dict(input=X.astype(np.int64), weight=Wt), TypeError, r"input must be a floating-point array, got dtype int64"),
 ])
 def test_bad_input_raises_clear_error(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -86,7 +86,7 @@ def test_float32_stays_float32(pool, stride):
 
 @pytest.mark.parametrize("pool", POOLS)
 @pytest.mark.parametrize("args, error, message", [
-    ((np.zeros((3, 8, 8)), 2), ValueError, r"input must be 4-D \(N, C, H, W\), got shape \(3, 8, 8\)"),
+    ((np.zeros((8, 8)), 2), ValueError, r"input must be 4-D \(N, C, H, W\) or 3-D \(C, H, W\), got shape \(8, 8\)"),
     ((np.zeros((1, 1, 4, 8)), 5), ValueError, r"kernel \(5, 5\) is larger than the input \(4, 8\)"),
     ((np.zeros((1, 1, 4, 4)), 0), ValueError, r"kernel_size must be positive, got 0"),
     ((np.zeros((1, 1, 4, 4)), 2, (1, 0)), ValueError, r"stride must be positive, got \(1, 0\)"),
