@@ -439,3 +439,15 @@ def test_lazy_linear_matches_torch_shapes_and_init_statistics():
     assert ours.weight.shape == tuple(theirs.weight.shape) and repr(ours) == repr(theirs)
     bound = 1 / np.sqrt(400)
     assert np.abs(ours.weight.data).max() <= bound and np.abs(ours.weight.data).max() > 0.95 * bound
+
+
+def test_lazy_conv2d_passes_every_conv2d_option_on_and_matches_torch():
+    torch = torch_or_skip()
+    ours = nn.LazyConv2d(6, 3, stride=2, padding=2, dilation=2, groups=3, bias=True)
+    theirs = torch.nn.LazyConv2d(6, 3, stride=2, padding=2, dilation=2, groups=3, bias=True)
+    x = np.random.default_rng(0).normal(size=(2, 3, 9, 9)).astype(np.float32)
+    ours(Tensor(x))
+    theirs(torch.from_numpy(x))
+    assert repr(ours) == repr(theirs) and ours.weight.shape == tuple(theirs.weight.shape)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
