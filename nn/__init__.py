@@ -23,4 +23,9 @@ from .sparse import Embedding
 from .activation import (CELU, ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, LogSoftmax, Mish,
                          PReLU, ReLU6, SELU, SiLU, Softmax, Softmin, Softplus, Softsign, Tanhshrink)
 from .serialization import load, save
+# issue10-nn: containers, lazy layers, nn.utils
+from . import utils
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .layers import Unflatten
+from .lazy import LazyConv2d, LazyLinear
 from . import models, train  # isort: skip (they build on the names above)

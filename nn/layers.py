@@ -4,8 +4,6 @@ Shapes and initialisation follow PyTorch, so weights can be copied one to one:
 Linear.weight is (out_features, in_features), Conv2d.weight (out, in, kh, kw).
 Parameters are float32 unless a layer is given `dtype=`.
 """
-from collections import OrderedDict
-
 import numpy as np
 
 from . import functional as F
@@ -183,67 +181,40 @@ class BatchNorm2d(_BatchNorm):
 
 # ----- containers ------------------------------------------------------------------
 
+# issue10-nn: Sequential lives in nn/containers.py (beside ModuleList, ModuleDict, ...); Unflatten
 
-class Sequential(Module):
-    """Modules applied in order. Sequential(m0, m1, ...) or Sequential(OrderedDict(name=m)).
+from .containers import Sequential  # noqa: E402  (re-exported: it lived here first)
 
-    Indexable (ints, negative ints, slices give a Sequential), iterable, len(), append().
-    """
+__all__ += ["Unflatten"]
 
-    def __init__(self, *args):
+
+class Unflatten(Module):
+    """Split axis `dim` into `unflattened_size` (one entry may be -1), the inverse of Flatten."""
+
+    def __init__(self, dim, unflattened_size):
         super().__init__()
-        if len(args) == 1 and isinstance(args[0], OrderedDict):
-            for name, module in args[0].items():
-                self.add_module(name, module)
-        else:
-            for index, module in enumerate(args):
-                if not isinstance(module, Module):
-                    raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
-                self.add_module(str(index), module)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Unflatten: dim must be an int, got {type(dim).__name__}")
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
+        if not sizes or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or (s <= 0 and s != -1)
+                            for s in sizes) or list(sizes).count(-1) > 1:
+            raise ValueError("Unflatten: unflattened_size must be a non-empty tuple of positive ints "
+                             f"(one may be -1), got {unflattened_size!r}")
+        self.dim, self.unflattened_size = int(dim), tuple(int(s) for s in sizes)
 
     def forward(self, input):
-        for module in self._modules.values():
-            input = module(input)
-        return input
+        shape = input.shape
+        if not -len(shape) <= self.dim < len(shape):
+            raise ValueError(f"Unflatten: dim {self.dim} is out of range for an input of shape {shape}")
+        dim = self.dim % len(shape)
+        known = int(np.prod([s for s in self.unflattened_size if s != -1]))
+        if (shape[dim] % known if -1 in self.unflattened_size else shape[dim] != known):
+            raise ValueError(f"Unflatten: sizes {self.unflattened_size} don't multiply to {shape[dim]}, "
+                             f"the size of dim {self.dim} of the input of shape {shape}")
+        return input.reshape(shape[:dim] + self.unflattened_size + shape[dim + 1:])
 
-    def _key(self, index):
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"Sequential indices must be integers or slices, not {type(index).__name__}")
-        size = len(self._modules)
-        if not -size <= index < size:
-            raise IndexError(f"index {index} is out of range for a Sequential of length {size}")
-        return list(self._modules)[index % size]
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(list(self._modules.items())[index]))
-        return self._modules[self._key(index)]
-
-    def __setitem__(self, index, module):
-        setattr(self, self._key(index), module)
-
-    def __delitem__(self, index):
-        keys = list(self._modules)[index] if isinstance(index, slice) else [self._key(index)]
-        for key in keys:
-            delattr(self, key)
-        # Renumber, so indices stay 0..len-1 as in PyTorch.
-        items = list(self._modules.items())
-        for key, _ in items:
-            delattr(self, key)
-        for i, (_, module) in enumerate(items):
-            self.add_module(str(i), module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential.append: expected a Module, got {type(module).__name__}")
-        self.add_module(str(len(self)), module)
-        return self
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 # issue9-nnf: Conv2d lives in nn/conv.py (beside Conv1d and ConvTranspose2d), MaxPool2d and

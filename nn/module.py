@@ -120,10 +120,12 @@ class Module:
                                  "Module.__init__() is called; call super().__init__() first")
         return registry
 
-    def _forget(self, name):
-        """Remove `name` from every registry (it is about to be re-registered or deleted)."""
+    def _forget(self, name, keep=None):
+        """Remove `name` from every registry but `keep` (it is about to be re-registered there,
+        in its old place, as PyTorch keeps it) or from all of them (it is being deleted)."""
         for kind in ("_parameters", "_buffers", "_modules"):
-            self.__dict__.get(kind, {}).pop(name, None)
+            if kind != keep:
+                self.__dict__.get(kind, {}).pop(name, None)
         self.__dict__.get("_non_persistent_buffers", set()).discard(name)
 
     def _check_name(self, name, what):
@@ -163,7 +165,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot register {type(param).__name__} as parameter '{name}' "
                             "(a Parameter or None is expected; wrap it: nn.Parameter(tensor))")
-        self._forget(name)
+        self._forget(name, keep="_parameters")
         registry[name] = self.__dict__[name] = param
 
     def add_module(self, name, module):
@@ -172,7 +174,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._forget(name)
+        self._forget(name, keep="_modules")
         registry[name] = self.__dict__[name] = module
 
     register_module = add_module
@@ -184,22 +186,26 @@ class Module:
         """
         registry = self._registry("_buffers")
         self._check_name(name, "buffer")
-        self._forget(name)
+        self._forget(name, keep="_buffers")
         registry[name] = self.__dict__[name] = _buffer_array(name, tensor)
         if not persistent:
             self._non_persistent_buffers.add(name)
 
     # ----- traversal ----------------------------------------------------------------
-    def named_modules(self, prefix="", memo=None):
-        """(dotted name, module) for this module and every descendant, each module once."""
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module and every descendant, pre-order.
+
+        A module reached twice (shared) is listed once unless remove_duplicate=False.
+        """
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
     def modules(self):
         for _, module in self.named_modules():
@@ -216,27 +222,29 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, kind, recurse):
+    def _named_members(self, kind, recurse, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules() if recurse else [("", self)]
+        modules = self.named_modules(remove_duplicate=remove_duplicate) if recurse else [("", self)]
         for prefix, module in modules:
             for name, value in getattr(module, kind).items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield (f"{prefix}.{name}" if prefix else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
-        """(dotted name, Parameter) pairs; a parameter shared by two modules appears once."""
-        for name, param in self._named_members("_parameters", recurse):
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs; a parameter shared by two modules appears once
+        unless remove_duplicate=False."""
+        for name, param in self._named_members("_parameters", recurse, remove_duplicate):
             yield (f"{prefix}.{name}" if prefix else name), param
 
     def parameters(self, recurse=True):
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix="", recurse=True):
-        for name, buf in self._named_members("_buffers", recurse):
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, ndarray) pairs of the buffers, as named_parameters."""
+        for name, buf in self._named_members("_buffers", recurse, remove_duplicate):
             yield (f"{prefix}.{name}" if prefix else name), buf
 
     def buffers(self, recurse=True):
@@ -267,14 +275,94 @@ class Module:
         zero_grads(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on every parameter (freeze with False); returns self."""
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
 
+    # ----- dtype and device ---------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """to(device), to(dtype), to(device, dtype), to(tensor): in place; returns self.
+
+        Floating-point parameters, their gradients and floating-point buffers take the
+        dtype (integer buffers such as num_batches_tracked keep theirs), as in PyTorch.
+        The Parameter objects stay the same, so an optimizer made earlier still holds
+        them. The device is "cpu" (dyngrad has no other device yet).
+        """
+        device, dtype = _parse_to(*args, **kwargs)
+        if dtype is not None:
+            self._convert(dtype)
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else f"cuda:{device}")
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def _convert(self, dtype):
+        for module in self.modules():
+            for param in module._parameters.values():
+                if param is None or param.dtype.kind != "f" or param.dtype == dtype:
+                    continue
+                grad = param.grad
+                param.data = param.data.astype(dtype)
+                param._version.value += 1
+                if grad is not None:
+                    param.grad = Tensor(grad.data.astype(dtype))
+            for name, buf in module._buffers.items():
+                if buf is not None and buf.dtype.kind == "f":
+                    module._buffers[name] = module.__dict__[name] = buf.astype(dtype, copy=False)
+
+    # ----- lookup by dotted name ----------------------------------------------------
+    def get_submodule(self, target):
+        """The module at dotted path `target` ("" is self); AttributeError naming what is missing."""
+        if not isinstance(target, str):
+            raise TypeError(f"get_submodule: target must be a str, got {type(target).__name__}")
+        module = self
+        if target == "":
+            return module
+        for name in target.split("."):
+            if name not in module._modules or module._modules[name] is None:
+                if name in module.__dict__ or hasattr(type(module), name):
+                    raise AttributeError(f"`{name}` (in {target!r}) is not an nn.Module")
+                raise AttributeError(f"{type(module).__name__} has no attribute `{name}` (in {target!r})")
+            module = module._modules[name]
+        return module
+
+    def _get_member(self, target, kind, what):
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        registry = getattr(module, kind)
+        if name not in registry:
+            if name in module.__dict__ or hasattr(type(module), name):
+                raise AttributeError(f"`{name}` (in {target!r}) is not {what}")
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}` (in {target!r})")
+        return registry[name]
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path `target`, e.g. "0.weight"."""
+        return self._get_member(target, "_parameters", "an nn.Parameter")
+
+    def get_buffer(self, target):
+        """The buffer at dotted path `target`, e.g. "bn.running_mean"."""
+        return self._get_member(target, "_buffers", "a buffer")
+
     # ----- state --------------------------------------------------------------------
     def _state_items(self):
-        """(dotted name, live array) of every parameter and persistent buffer, in PyTorch's order."""
-        for prefix, module in self.named_modules():
+        """(dotted name, live value) of every parameter and persistent buffer, in PyTorch's order:
+        each module's own parameters, then its buffers, then its children's; a shared
+        module or parameter under each of its names (as PyTorch's state_dict)."""
+        for prefix, module in self.named_modules(remove_duplicate=False):
             dot = prefix + "." if prefix else ""
             for name, param in module._parameters.items():
                 if param is not None:
@@ -283,10 +371,17 @@ class Module:
                 if buf is not None and name not in module._non_persistent_buffers:
                     yield dot + name, buf
 
-    def state_dict(self):
-        """A flat dict of dotted name -> ndarray copy, for every parameter and persistent buffer."""
-        return {name: np.array(_raw(value), copy=True)
-                for name, value in self._state_items()}
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+        """A flat dict of dotted name -> ndarray copy, for every parameter and persistent buffer.
+
+        Host arrays, so a saved file is device-independent (DESIGN.md). keep_vars=True gives
+        the live Parameters and buffer arrays instead of copies; `prefix` goes before every
+        name; `destination` (a dict) is filled and returned instead of a new one.
+        """
+        destination = {} if destination is None else destination
+        for name, value in self._state_items():
+            destination[prefix + name] = value if keep_vars else np.array(_raw(value), copy=True)
+        return destination
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays from `state_dict` into this module's parameters and buffers, in place.
@@ -337,17 +432,55 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = []
         extra = self.extra_repr()
-        if extra:
-            lines = extra.split("\n")
-        for name, child in self._modules.items():
-            child_repr = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {child_repr}")
-        if not self._modules:
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
+        if len(lines) <= 1 and not children:      # PyTorch's layout: one line, or one item per line
             return f"{type(self).__name__}({extra})"
-        body = "\n  ".join(lines)
+        body = "\n  ".join(lines + children)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip")
+
+
+def _parse_device(device):
+    """'cpu' (also 'cpu:0' or a device object that prints so) or a clear error."""
+    text = str(getattr(device, "type", device)) if not isinstance(device, str) else device
+    kind, _, index = text.partition(":")
+    if kind == "cpu" and index in ("", "0"):
+        return "cpu"
+    if kind in _DEVICE_TYPES:
+        raise RuntimeError(f"Module.to: device {text!r} is not available: dyngrad runs on the CPU "
+                           "only for now (device='cpu')")
+    raise ValueError(f"Module.to: unknown device {text!r}; expected 'cpu'")
+
+
+def _parse_dtype(dtype):
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"Module.to: {dtype!r} is not a dtype") from None
+    if dtype.kind != "f":
+        raise TypeError(f"Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+    return dtype
+
+
+def _parse_to(*args, device=None, dtype=None, non_blocking=False, copy=False):
+    """(device, dtype) from Module.to's forms: (device), (dtype), (device, dtype), (tensor)."""
+    if len(args) > 2:
+        raise TypeError(f"Module.to takes at most 2 positional arguments, got {len(args)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, getattr(arg, "device", "cpu")
+        elif isinstance(arg, (np.dtype, type)):
+            dtype = arg
+        elif isinstance(arg, str) or hasattr(arg, "type"):   # a device, or an object naming one
+            device = arg
+        else:
+            dtype = arg
+    return (None if device is None else _parse_device(device),
+            None if dtype is None else _parse_dtype(dtype))
 
 
 def _buffer_array(name, value):

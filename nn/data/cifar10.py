@@ -114,16 +114,35 @@ def load_cifar10(root):
     holding ``cifar-10-batches-py/``. X is float32 (N, 3, 32, 32) scaled to [0, 1]; y is
     int64 in 0..9.
     """
+    (train_rows, y_train), (test_rows, y_test) = read_cifar10(root)
+    return _scaled(train_rows), y_train, _scaled(test_rows), y_test
+
+
+def read_cifar10(root):
+    """Return ``((train_rows, y_train), (test_rows, y_test))``: the batches' uint8 (N, 3072) rows
+    (channel-major: 1024 red, 1024 green, 1024 blue values) and int64 labels, unscaled."""
     folder = _find_batches(Path(root))
-    train = [load_cifar10_batch(folder / name) for name in CIFAR10_TRAIN_FILES]
-    X_test, y_test = load_cifar10_batch(folder / CIFAR10_TEST_FILE)
-    X_train = np.concatenate([X for X, _ in train])
-    y_train = np.concatenate([y for _, y in train])
-    return X_train, y_train, X_test, y_test
+    train = [read_cifar10_batch(folder / name) for name in CIFAR10_TRAIN_FILES]
+    return ((np.concatenate([rows for rows, _ in train]), np.concatenate([y for _, y in train])),
+            read_cifar10_batch(folder / CIFAR10_TEST_FILE))
 
 
 def load_cifar10_batch(path, max_bytes=MAX_BATCH_BYTES):
-    """Return ``(X, y)`` from one CIFAR-10 batch file; ValueError naming it if malformed.
+    """Return ``(X, y)`` from one CIFAR-10 batch file (X float32 (N, 3, 32, 32) in [0, 1]);
+    ValueError naming the file if it is malformed."""
+    rows, labels = read_cifar10_batch(path, max_bytes)
+    return _scaled(rows), labels
+
+
+def _scaled(rows):
+    X = rows.reshape(-1, 3, 32, 32).astype(np.float32)
+    X /= 255
+    return X
+
+
+def read_cifar10_batch(path, max_bytes=MAX_BATCH_BYTES):
+    """Return ``(rows, y)``, uint8 (N, 3072) and int64, from one CIFAR-10 batch file;
+    ValueError naming it if malformed.
 
     A file larger than ``max_bytes`` is refused before it is read.
     """
@@ -161,10 +180,7 @@ def _parse_batch(batch, path):
     labels = [int(label) for label in labels]         # Python ints: 2**70 can't overflow
     if labels and (min(labels) < 0 or max(labels) >= len(CIFAR10_CLASSES)):
         raise ValueError(f"{path}: labels must lie in 0..9, found {min(labels)}..{max(labels)}")
-    labels = np.array(labels, dtype=np.int64)
-    X = data.reshape(-1, 3, 32, 32).astype(np.float32)
-    X /= 255
-    return X, labels
+    return data, np.array(labels, dtype=np.int64)
 
 
 def _describe(value):

@@ -246,6 +246,14 @@ def _reason(error):
 
 
 def _load_split(folder, split):
+    images, labels = _read_split(folder, split)
+    X = images[:, None].astype(np.float32)
+    X /= 255
+    return X, labels.astype(np.int64)
+
+
+def _read_split(folder, split):
+    """The checked uint8 images (N, 28, 28) and uint8 labels (N,) of one split."""
     images_name, labels_name = FASHION_MNIST_FILES[split]
     images_path, labels_path = folder / images_name, folder / labels_name
     images, labels = read_idx(images_path), read_idx(labels_path)
@@ -260,9 +268,7 @@ def _load_split(folder, split):
                          f"{labels_path} holds {len(labels)} labels")
     if labels.size and labels.max() >= len(FASHION_MNIST_CLASSES):
         raise ValueError(f"{labels_path}: label {labels.max()} is out of range 0..9")
-    X = images[:, None].astype(np.float32)
-    X /= 255
-    return X, labels.astype(np.int64)
+    return images, labels
 
 
 def _search_path(root):

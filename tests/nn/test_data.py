@@ -782,3 +782,170 @@ def test_dataloader_accepts_tensors():
     assert [len(yb) for _, yb in batches] == [4, 2]
     assert isinstance(batches[0][1], np.ndarray)
     np.testing.assert_array_equal(batches[1][0].data, X[4:])
+
+
+# ---------------------------------------------------------------- torchvision-shaped datasets
+
+def test_fashion_mnist_dataset_from_a_root_in_torchvision_shape(isolated):
+    from nn.data import transforms as T
+    from autograd import Tensor as T_
+    arrays = write_fashion(isolated / "fm", n_train=6, n_test=4)
+    train = data.FashionMNIST(isolated / "fm")
+    images, labels = arrays["train"]
+    assert len(train) == 6 and train.data.dtype == np.uint8 and train.data.shape == (6, 28, 28)
+    assert isinstance(train.targets, T_) and train.targets.dtype == np.int64
+    image, target = train[2]
+    assert isinstance(image, np.ndarray) and np.array_equal(image, images[2]) and target == int(labels[2])
+    assert isinstance(target, int) and train.classes[0] == "T-shirt/top" and train.class_to_idx["Bag"] == 8
+    test = data.FashionMNIST(isolated / "fm", train=False, transform=T.ToTensor(), target_transform=lambda t: t + 100)
+    x, t = test[1]
+    X, y = data.load_fashion_mnist(isolated / "fm", split="test")
+    np.testing.assert_array_equal(x.data, X[1])            # ToTensor gives the loader's values
+    assert x.shape == (1, 28, 28) and t == int(y[1]) + 100 and "Split: Test" in repr(test)
+
+
+def test_fashion_mnist_dataset_without_root_falls_back_to_the_embedded_subset(isolated):
+    train = data.FashionMNIST()
+    assert len(train) == 5000 and "embedded subset" in train.source
+    with pytest.raises(FileNotFoundError, match="Fashion-MNIST not found"):
+        data.FashionMNIST(isolated / "nowhere")
+    with pytest.raises(TypeError, match="FashionMNIST: transform must be callable"):
+        data.FashionMNIST(transform=3)
+
+
+def test_fashion_mnist_dataset_batches_through_the_dataloader(isolated):
+    from nn.data import transforms as T
+    write_fashion(isolated / "fm", n_train=6)
+    loader = data.DataLoader(data.FashionMNIST(isolated / "fm", transform=T.ToTensor()), batch_size=4)
+    xb, yb = next(iter(loader))
+    assert xb.shape == (4, 1, 28, 28) and xb.dtype == np.float32 and yb.dtype == np.int64
+
+
+def test_cifar10_dataset_in_torchvision_shape(tmp_path):
+    from nn.data import transforms as T
+    write_cifar(tmp_path / "cifar-10-batches-py", n=3)
+    train = data.CIFAR10(tmp_path)
+    assert len(train) == 15 and train.data.shape == (15, 32, 32, 3) and train.data.dtype == np.uint8
+    assert isinstance(train.targets, list) and all(isinstance(t, int) for t in train.targets)
+    X_train, y_train, X_test, y_test = data.load_cifar10(tmp_path)
+    test = data.CIFAR10(tmp_path, train=False, transform=T.ToTensor())
+    assert len(test) == 3
+    np.testing.assert_array_equal(test[2][0].data, X_test[2])      # HWC uint8 -> CHW in [0, 1]
+    np.testing.assert_array_equal(T.ToTensor()(train[4][0]).data, X_train[4])
+    assert train.targets == y_train.tolist() and train.classes[3] == "cat"
+    with pytest.raises(ValueError, match="download=True is not supported"):
+        data.CIFAR10(tmp_path, download=True)
+    with pytest.raises(FileNotFoundError, match="CIFAR-10 not found"):
+        data.CIFAR10(tmp_path / "missing")
+
+
+# ---------------------------------------------------------------- transforms
+
+def test_to_tensor_follows_torchvision_for_ndarrays():
+    from nn.data import transforms as T
+    torch = pytest.importorskip("torch", reason="torch checks the layout")
+    rng = np.random.default_rng(0)
+    hwc = rng.integers(0, 256, (5, 6, 3), dtype=np.uint8)
+    out = T.ToTensor()(hwc)
+    expected = torch.from_numpy(hwc).permute(2, 0, 1).float().div(255).numpy()
+    assert out.shape == (3, 5, 6) and out.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected, rtol=1e-7)
+    assert T.ToTensor()(hwc[..., 0]).shape == (1, 5, 6)
+    floats = rng.random((4, 4, 2)).astype(np.float32)
+    np.testing.assert_array_equal(T.ToTensor()(floats).data, floats.transpose(2, 0, 1))   # not rescaled
+    assert T.ToTensor()(np.stack([hwc, hwc])).shape == (2, 3, 5, 6)
+    with pytest.raises(TypeError, match="ToTensor: expected an ndarray image"):
+        T.ToTensor()([1, 2])
+
+
+def test_normalize_per_sample_and_per_batch_in_the_graph():
+    from nn.data import transforms as T
+    from autograd import Tensor as T_
+    rng = np.random.default_rng(0)
+    batch = rng.random((4, 3, 5, 5)).astype(np.float32)
+    norm = T.Normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.5])
+    expected = (batch - np.array([0.5, 0.4, 0.3], np.float32)[:, None, None]) / np.array([0.2, 0.25, 0.5],
+                                                                                        np.float32)[:, None, None]
+    np.testing.assert_allclose(norm(batch), expected, rtol=1e-6)
+    x = T_(batch[0], requires_grad=True)
+    out = norm(x)
+    assert isinstance(out, T_) and out.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected[0], rtol=1e-6)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.data[:, 0, 0], [5.0, 4.0, 2.0], rtol=1e-6)
+    same = batch.copy()
+    assert T.Normalize([0.5] * 3, [0.2] * 3, inplace=True)(same) is same
+    with pytest.raises(ValueError, match="mean and std need 1 or 3 values"):
+        T.Normalize([0.5, 0.5], [1, 1])(batch)
+    with pytest.raises(ValueError, match="std evaluated to zero"):
+        T.Normalize([0.5], [0.0])
+
+
+def test_random_crop_with_padding_draws_each_image_its_own_window():
+    from nn.data import transforms as T
+    from autograd import Tensor as T_
+    batch = np.arange(64 * 1 * 6 * 6, dtype=np.float32).reshape(64, 1, 6, 6)
+    crop = T.RandomCrop(6, padding=2, generator=np.random.default_rng(0))
+    out = crop(T_(batch))
+    assert isinstance(out, T_) and out.shape == batch.shape
+    padded = np.pad(batch, ((0, 0), (0, 0), (2, 2), (2, 2)))
+    offsets = set()
+    for n in range(64):
+        found = [(i, j) for i in range(5) for j in range(5)
+                 if np.array_equal(padded[n, :, i:i + 6, j:j + 6], out.data[n])]
+        assert found
+        offsets.add(found[0])
+    assert len(offsets) > 10                                          # not one window for the batch
+    again = T.RandomCrop(6, padding=2, generator=np.random.default_rng(0))(T_(batch))
+    np.testing.assert_array_equal(again.data, out.data)
+    small = T.RandomCrop((3, 4))(batch[0])
+    assert small.shape == (1, 3, 4) and isinstance(small, np.ndarray)
+    edge = T.RandomCrop(8, padding=1, padding_mode="edge")(batch[0])
+    assert edge.shape == (1, 8, 8) and edge[0, 0, 0] == batch[0, 0, 0, 0]
+    assert T.RandomCrop(8, pad_if_needed=True)(batch[0]).shape == (1, 8, 8)
+    with pytest.raises(ValueError, match=r"required crop size \(7, 7\) is larger than the \(padded\) image size"):
+        T.RandomCrop(7)(batch)
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        T.RandomCrop(3, padding_mode="wrap")
+
+
+def test_random_horizontal_flip_and_compose():
+    from nn.data import transforms as T
+    batch = np.random.default_rng(0).random((200, 2, 3, 4)).astype(np.float32)
+    out = T.RandomHorizontalFlip(p=0.5, generator=np.random.default_rng(1))(batch)
+    flipped = [np.array_equal(o, b[..., ::-1]) for o, b in zip(out, batch)]
+    kept = [np.array_equal(o, b) for o, b in zip(out, batch)]
+    assert all(f or k for f, k in zip(flipped, kept)) and 70 < sum(flipped) < 130
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(p=1.0)(batch[0]), batch[0][..., ::-1])
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(p=0.0)(batch), batch)
+    pipeline = T.Compose([T.ToTensor(), T.Normalize([0.5], [0.5]), T.Lambda(lambda x: x * 2)])
+    out = pipeline(np.full((2, 2), 255, np.uint8))
+    np.testing.assert_allclose(out.data, np.full((1, 2, 2), 2.0))
+    assert "Normalize" in repr(pipeline)
+    with pytest.raises(ValueError, match="p must be a probability"):
+        T.RandomHorizontalFlip(p=2)
+    with pytest.raises(TypeError, match="Compose: transform 1 is a int"):
+        T.Compose([T.ToTensor(), 3])
+
+
+class RandomlyCropped:
+    """Each sample a random 1x1 crop of a 4x4 ramp: its value says which window was drawn."""
+
+    def __len__(self):
+        return 16
+
+    def __getitem__(self, i):
+        from nn.data import transforms as T
+        return T.RandomCrop(1)(np.arange(16, dtype=np.float32).reshape(1, 4, 4))
+
+
+def test_transforms_in_workers_are_seeded_per_worker_and_reproducible():
+    import nn
+
+    def epoch():
+        nn.manual_seed(3)
+        loader = data.DataLoader(RandomlyCropped(), batch_size=8, num_workers=2, timeout=20)
+        return [batch.data.reshape(-1).tolist() for batch in loader]
+    first = epoch()
+    assert first == epoch()                         # nn.manual_seed replays the workers' draws
+    assert first[0] != first[1]                     # the two workers draw different streams

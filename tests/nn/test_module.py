@@ -252,3 +252,202 @@ def test_deepcopy_gives_an_independent_working_module():
     assert [n for n, _ in clone.named_parameters()] == [n for n, _ in net.named_parameters()]
     clone(Tensor(np.ones((2, 3), dtype=np.float32))).sum().backward()
     assert clone.head.weight.grad is not None and net.head.weight.grad is None
+
+
+# ----- issue10-nn: the rest of torch's Module API --------------------------------------
+
+def torch_or_skip():
+    return pytest.importorskip("torch", reason="torch gives the reference Module behaviour")
+
+
+def test_to_converts_floating_parameters_grads_and_buffers_in_place():
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    weight = model[0].weight
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    (model(Tensor(np.ones((4, 3), np.float32))) ** 2).sum().backward()
+    assert model.double() is model
+    assert model[0].weight is weight and weight.dtype == np.float64 and weight.grad.dtype == np.float64
+    assert model[1].running_mean.dtype == np.float64
+    assert model[1].num_batches_tracked.dtype == np.int64          # integer buffers keep theirs
+    assert opt.param_groups[0]["params"][0] is weight
+    model.float()
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    model.half()
+    assert model[0].bias.dtype == np.float16
+    model.to("cpu", np.float64)
+    assert model[0].weight.dtype == np.float64
+    model.to(Tensor(np.zeros(1, np.float32)))
+    assert model[0].weight.dtype == np.float32
+    assert model.to("cpu") is model and model.cpu() is model and model.to(device="cpu:0") is model
+
+
+@pytest.mark.parametrize("args, error, message", [
+    (("cuda",), RuntimeError, "device 'cuda' is not available: dyngrad runs on the CPU only"),
+    (("cuda:1",), RuntimeError, "device 'cuda:1' is not available"),
+    (("gpu",), ValueError, "unknown device 'gpu'; expected 'cpu'"),
+    ((np.int64,), TypeError, "only accepts floating point dtypes, but got desired dtype=int64"),
+    (("cpu", "cpu", "cpu"), TypeError, "at most 2 positional arguments"),
+])
+def test_to_errors(args, error, message):
+    with pytest.raises(error, match=message):
+        nn.Linear(2, 2).to(*args)
+    with pytest.raises(RuntimeError, match="not available"):
+        nn.Linear(2, 2).cuda()
+
+
+def test_to_dtype_matches_torch_on_buffers_and_parameters():
+    torch = torch_or_skip()
+    ours, theirs = nn.BatchNorm2d(3).double(), torch.nn.BatchNorm2d(3).double()
+    for (name, a), (_, b) in zip(ours.state_dict(keep_vars=True).items(), theirs.state_dict(keep_vars=True).items()):
+        assert a.dtype == np.dtype(str(b.dtype).replace("torch.", "")), name
+
+
+def test_get_submodule_parameter_buffer_and_their_errors():
+    net = Net()
+    assert net.get_submodule("") is net and net.get_submodule("first.fc") is net.first.fc
+    assert net.get_parameter("first.fc.weight") is net.first.fc.weight
+    assert net.get_parameter("first.scale") is net.first.scale
+    assert net.get_buffer("first.count") is net.first.count
+    with pytest.raises(AttributeError, match="Block has no attribute `fc2`"):
+        net.get_submodule("first.fc2")
+    with pytest.raises(AttributeError, match="`note` .* is not an nn.Module"):
+        net.get_submodule("first.note")
+    with pytest.raises(AttributeError, match="`count` .* is not an nn.Parameter"):
+        net.get_parameter("first.count")
+    with pytest.raises(AttributeError, match="Linear has no attribute `kernel`"):
+        net.get_parameter("head.kernel")
+    with pytest.raises(AttributeError, match="`scale` .* is not a buffer"):
+        net.get_buffer("first.scale")
+
+
+def test_register_module_add_module_and_named_buffers():
+    net = Net()
+    net.register_module("extra", nn.BatchNorm1d(2))
+    net.add_module("more", nn.ReLU())
+    assert [n for n, _ in net.named_children()][-2:] == ["extra", "more"]
+    assert [n for n, _ in net.named_buffers()] == ["first.count", "extra.running_mean", "extra.running_var",
+                                                   "extra.num_batches_tracked"]
+    assert len(list(net.buffers())) == 4
+    assert [n for n, _ in net.named_buffers(recurse=False)] == []
+
+
+def test_state_dict_prefix_keep_vars_and_destination():
+    net = Net()
+    state = net.state_dict(prefix="model.")
+    assert list(state)[0] == "model.first.scale"
+    live = net.state_dict(keep_vars=True)
+    assert live["head.weight"] is net.head.weight and live["first.count"] is net.first.count
+    destination = {"other": 1}
+    assert net.state_dict(destination=destination) is destination and "head.bias" in destination
+
+
+def test_state_dict_keys_and_load_strict_false_match_torch():
+    torch = torch_or_skip()
+
+    def make(lib):
+        return lib.Sequential(lib.Conv2d(1, 2, 3), lib.BatchNorm2d(2), lib.Flatten(), lib.Linear(2, 3))
+    ours, theirs = make(nn), make(torch.nn)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    partial = {k: v for k, v in ours.state_dict().items() if not k.startswith("3.")}
+    partial["extra.weight"] = np.zeros(1, np.float32)
+    result = ours.load_state_dict(partial, strict=False)
+    expected = theirs.load_state_dict({k: torch.from_numpy(v) for k, v in partial.items()}, strict=False)
+    assert result.missing_keys == expected.missing_keys == ["3.weight", "3.bias"]
+    assert result.unexpected_keys == expected.unexpected_keys == ["extra.weight"]
+
+
+def test_reassigning_a_child_keeps_its_place_like_torch():
+    net = Net()
+    net.first = nn.Linear(3, 4)
+    assert [n for n, _ in net.named_children()] == ["first", "act", "head"]
+
+
+def test_zero_grad_set_to_none_false_keeps_zero_tensors():
+    model = nn.Linear(2, 2)
+    (model(Tensor(np.ones((1, 2), np.float32))).sum()).backward()
+    grad = model.weight.grad
+    model.zero_grad(set_to_none=False)
+    assert model.weight.grad is grad and not grad.data.any()
+    model.zero_grad()
+    assert model.weight.grad is None
+
+
+def test_train_mode_and_requires_grad_and_apply():
+    net = Net()
+    assert net.train(False) is net and not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+    with pytest.raises(ValueError, match="mode must be a bool"):
+        net.train("yes")
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+    seen = []
+    net.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "Block", "ReLU", "Linear", "Net"]       # children first, as torch
+
+
+def test_repr_layout_and_extra_repr_match_torch():
+    torch = torch_or_skip()
+    for make in (lambda lib: lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Linear(3, 1, bias=False)),
+                 lambda lib: lib.Flatten(), lambda lib: lib.Linear(2, 2),
+                 lambda lib: lib.Sequential(lib.Sequential(lib.Tanh()))):
+        assert repr(make(nn)) == repr(make(torch.nn))
+
+
+def test_unflatten_matches_torch_and_checks_sizes():
+    torch = torch_or_skip()
+    x = np.arange(24, dtype=np.float32).reshape(2, 12)
+    for dim, sizes in ((1, (3, 4)), (-1, (2, -1, 3)), (0, (1, 2))):
+        ours = nn.Unflatten(dim, sizes)(Tensor(x)).data
+        theirs = torch.nn.Unflatten(dim, sizes)(torch.from_numpy(x)).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+    assert repr(nn.Unflatten(1, (3, 4))) == repr(torch.nn.Unflatten(1, (3, 4)))
+    with pytest.raises(ValueError, match=r"Unflatten: sizes \(5, 2\) don't multiply to 12"):
+        nn.Unflatten(1, (5, 2))(Tensor(x))
+    with pytest.raises(ValueError, match="unflattened_size must be a non-empty tuple"):
+        nn.Unflatten(1, 12)
+
+
+@pytest.mark.parametrize("make, shape, real", [
+    (lambda: nn.LazyLinear(3), (4, 5), nn.Linear),
+    (lambda: nn.LazyLinear(3, bias=False), (2, 7, 5), nn.Linear),
+    (lambda: nn.LazyConv2d(4, 3, padding=1), (2, 3, 6, 6), nn.Conv2d),
+    (lambda: nn.LazyConv2d(2, kernel_size=2, stride=2, bias=False), (1, 5, 4, 4), nn.Conv2d),
+])
+def test_lazy_modules_infer_the_input_size_and_become_the_real_layer(make, shape, real):
+    layer = make()
+    placeholders = list(layer.parameters())
+    assert all(p.shape == (0,) for p in placeholders)
+    opt = nn.optim.SGD(layer.parameters(), lr=0.1)       # made before the shapes are known
+    seen = []
+    layer.register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    x = Tensor(np.ones(shape, np.float32))
+    out = layer(x)
+    assert type(layer) is real and list(layer.parameters()) == placeholders and seen == [out.shape]
+    assert layer.weight.shape[1] == shape[1 if real is nn.Conv2d else -1]
+    out.sum().backward()
+    opt.step()
+    assert layer(x).shape == out.shape
+
+
+def test_lazy_linear_matches_torch_shapes_and_init_statistics():
+    torch = torch_or_skip()
+    ours, theirs = nn.LazyLinear(300), torch.nn.LazyLinear(300)
+    assert repr(ours) == repr(theirs)
+    ours(Tensor(np.ones((2, 400), np.float32)))
+    theirs(torch.ones(2, 400))
+    assert ours.weight.shape == tuple(theirs.weight.shape) and repr(ours) == repr(theirs)
+    bound = 1 / np.sqrt(400)
+    assert np.abs(ours.weight.data).max() <= bound and np.abs(ours.weight.data).max() > 0.95 * bound
+
+
+def test_lazy_conv2d_passes_every_conv2d_option_on_and_matches_torch():
+    torch = torch_or_skip()
+    ours = nn.LazyConv2d(6, 3, stride=2, padding=2, dilation=2, groups=3, bias=True)
+    theirs = torch.nn.LazyConv2d(6, 3, stride=2, padding=2, dilation=2, groups=3, bias=True)
+    x = np.random.default_rng(0).normal(size=(2, 3, 9, 9)).astype(np.float32)
+    ours(Tensor(x))
+    theirs(torch.from_numpy(x))
+    assert repr(ours) == repr(theirs) and ours.weight.shape == tuple(theirs.weight.shape)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
