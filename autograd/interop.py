@@ -4,8 +4,8 @@
   and `np.where(c, t, 0)` are Tensors in the graph. This is also what makes the backward
   rules differentiable: a rule written as `grad * xp.exp(y)` computes on arrays for a
   first-order backward and records the graph when handed Tensors (create_graph=True).
-- Non-differentiable ufuncs (comparisons, `sign`, `isnan`, ...) give plain arrays, as
-  the Tensor comparison operators do.
+- Non-differentiable ufuncs (comparisons, `sign`, `isnan`, ...) give Tensors outside the
+  graph, as the Tensor comparison operators do (`np.equal(a, t)` is `a == t`).
 - `out=` writes into the given array in place, outside the graph: `p.data -= lr * p.grad`.
 - Anything else runs on the underlying arrays and returns arrays, like `np.asarray(t)`
   first, except when that would silently drop the graph (an input requires grad and grad
@@ -86,7 +86,8 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         if op is not None:
             return op(*inputs)
     if ufunc in NON_DIFFERENTIABLE:
-        return getattr(ufunc, method)(*_arrays(inputs), **kwargs)
+        result = getattr(ufunc, method)(*_arrays(inputs), **kwargs)
+        return result if "out" in kwargs else Tensor._make(xp.asarray(result))
     _refuse_dropping_the_graph(f"numpy.{ufunc.__name__}", inputs)
     out = kwargs.get("out")
     if out is not None:

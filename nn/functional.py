@@ -4,6 +4,7 @@ Most functions are the engine's ops re-exported; the rest (dropout, batch_norm,
 mse_loss, multi_margin_loss) are short compositions of engine ops, so their gradients
 come from the engine's backward rules and no backward code lives here.
 """
+import math
 import numbers
 
 import numpy as np
@@ -79,7 +80,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     compute = np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
     x = input.astype(compute) if isinstance(input, Tensor) else input
     if training:
-        count = input.size // channels
+        count = math.prod(input.shape) // channels
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
