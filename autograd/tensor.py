@@ -290,16 +290,16 @@ class Tensor:
         self._inplace("setitem", operator.setitem, _raw(index), _raw(value))
 
     def add_(self, other, *, alpha=1):
-        return self.__iadd__(other if alpha == 1 else _raw(other) * alpha)
+        return self._inplace("add_", operator.iadd, _raw(other) if alpha == 1 else _raw(other) * alpha)
 
     def sub_(self, other, *, alpha=1):
-        return self.__isub__(other if alpha == 1 else _raw(other) * alpha)
+        return self._inplace("sub_", operator.isub, _raw(other) if alpha == 1 else _raw(other) * alpha)
 
     def mul_(self, other):
-        return self.__imul__(other)
+        return self._inplace("mul_", operator.imul, _raw(other))
 
     def div_(self, other):
-        return self.__itruediv__(other)
+        return self._inplace("div_", operator.itruediv, _raw(other))
 
     def zero_(self):
         return self._inplace("zero_", xp.copyto, 0)
@@ -596,15 +596,15 @@ class Tensor:
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
         """self += value * tensor1 * tensor2."""
-        return self.__iadd__(value * _raw(tensor1) * _raw(tensor2))
+        return self._inplace("addcmul_", operator.iadd, value * _raw(tensor1) * _raw(tensor2))
 
     def addcdiv_(self, tensor1, tensor2, *, value=1):
         """self += value * tensor1 / tensor2."""
-        return self.__iadd__(value * _raw(tensor1) / _raw(tensor2))
+        return self._inplace("addcdiv_", operator.iadd, value * _raw(tensor1) / _raw(tensor2))
 
     def lerp_(self, end, weight):
         """self += weight * (end - self)."""
-        return self.__iadd__(_raw(weight) * (_raw(end) - self.data))
+        return self._inplace("lerp_", operator.iadd, _raw(weight) * (_raw(end) - self.data))
 
     # comparisons (bool Tensors outside the graph), and & | ^ ~ on bool or integer tensors
     def eq(self, other):
