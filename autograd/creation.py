@@ -140,6 +140,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of `size` filled with `fill_value`; the dtype follows the value (bool, int64,
     or the default float dtype) unless given."""
     as_device(device, "full")
+    if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
+        fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Number, xp.generic)):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     size = _size((size,) if is_int(size) else tuple(size), "full")

@@ -49,6 +49,8 @@ def as_dtype(dtype, op):
     """`dtype` (an autograd/NumPy dtype, a Python type or a NumPy name) as a NumPy dtype."""
     if isinstance(dtype, str) and dtype in _BY_TYPE_NAME:
         return _BY_TYPE_NAME[dtype]
+    if dtype is None:                      # NumPy would read None as float64
+        raise TypeError(f"{op}: dtype must be a dtype, got None")
     try:
         result = xp.dtype(dtype)
     except TypeError:

@@ -19,6 +19,7 @@ import threading
 
 import numpy as np
 
+from .device import as_device
 from .ops.validation import is_int
 
 # torch.Generator() starts from this seed until seeded otherwise.
@@ -38,7 +39,6 @@ class Generator(np.random.Generator):
     """
 
     def __init__(self, device="cpu"):
-        from .device import as_device
         self._device = as_device(device, "Generator")
         self._initial_seed = DEFAULT_SEED
         super().__init__(np.random.PCG64(DEFAULT_SEED))
