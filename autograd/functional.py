@@ -154,6 +154,21 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return result
 
 
+def _gradient_and_vector(func, inputs, v, create_graph, strict, fn):
+    """What vhp and hvp share: checked inputs and v, func's one-element output, and its
+    gradient with respect to the inputs as a graph (to be differentiated once more)."""
+    inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    inputs = _prepare(inputs, create_graph, need_graph=True, fn=fn)
+    v = _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, fn)
+    outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", fn)
+    _check_outputs_differentiable(outputs, strict, fn)
+    _check_single_element(outputs, outputs_is_tuple, fn)
+    gradient = _grads_or_none(outputs, inputs, None, create_graph=True)
+    if strict:
+        _check_gradient_depends_on_inputs(gradient, fn)
+    return inputs_is_tuple, inputs, v, outputs_is_tuple, outputs, gradient
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(*inputs), v^T H) for a one-element func: a backward through the gradient's graph.
 
@@ -161,15 +176,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     so does the product.
     """
     with enable_grad():
-        inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _prepare(inputs, create_graph, need_graph=True, fn="vhp")
-        v = _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, "vhp")
-        outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "vhp")
-        _check_outputs_differentiable(outputs, strict, "vhp")
-        _check_single_element(outputs, outputs_is_tuple, "vhp")
-        gradient = _grads_or_none(outputs, inputs, None, create_graph=True)
-        if strict:
-            _check_gradient_depends_on_inputs(gradient, "vhp")
+        inputs_is_tuple, inputs, v, outputs_is_tuple, outputs, gradient = _gradient_and_vector(
+            func, inputs, v, create_graph, strict, "vhp")
         grads = _grads_or_none(gradient, inputs, v, create_graph)
         product = _zeros_where_missing(grads, inputs, strict, create_graph, "vhp",
                                        "the gradient of func is independent of input {i}")
@@ -183,15 +191,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     so does the product. Equal to vhp for a twice continuously differentiable func.
     """
     with enable_grad():
-        inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True, fn="hvp")
-        v = _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, "hvp")
-        outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "hvp")
-        _check_outputs_differentiable(outputs, strict, "hvp")
-        _check_single_element(outputs, outputs_is_tuple, "hvp")
-        gradient = _grads_or_none(outputs, inputs, None, create_graph=True)
-        if strict:
-            _check_gradient_depends_on_inputs(gradient, "hvp")
+        inputs_is_tuple, inputs, v, outputs_is_tuple, outputs, gradient = _gradient_and_vector(
+            func, inputs, v, create_graph, strict, "hvp")
         u = tuple(Tensor(xp.zeros_like(x.data), requires_grad=True) for x in inputs)
         transposed = _grads_or_none(gradient, inputs, u, create_graph=True)  # H^T u, as a graph in u
         grads = _grads_or_none(transposed, u, v, create_graph)

@@ -34,7 +34,8 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 PEER_REPEATS = 10
 BLOCK = 5      # timed steps per framework per round
 PAUSE = 0.2    # seconds between blocks: spinning BLAS/OpenMP threads go to sleep
-REPEATS = {"conv_step": 30, "conv_step_cifar": 20, "mlp_step": 60, "op_overhead": 40, "deep_chain": 3}
+REPEATS = {"conv_step": 30, "conv_step_cifar": 20, "mlp_step": 60, "op_overhead": 40, "deep_chain": 3,
+           "scalar_graph": 5}
 
 
 def set_threads(threads):
@@ -88,6 +89,8 @@ def peak_memory(framework, workload):
 
 
 def describe(workload, seconds):
+    if workload == "scalar_graph":
+        return f"{seconds * 1e3:.1f} ms/step"
     if workload in OPS_PER_CHAIN:
         return f"{seconds / OPS_PER_CHAIN[workload] * 1e6:.2f} us/op"
     return f"{seconds * 1e3:.2f} ms ({BATCH[workload] / seconds:.0f} img/s)"

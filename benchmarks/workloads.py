@@ -6,8 +6,9 @@ frameworks compute the same numbers.
 """
 import numpy as np
 
-WORKLOADS = ("conv_step", "conv_step_cifar", "mlp_step", "op_overhead", "deep_chain")
+WORKLOADS = ("conv_step", "conv_step_cifar", "mlp_step", "op_overhead", "deep_chain", "scalar_graph")
 OPS_PER_CHAIN = {"op_overhead": 1_000, "deep_chain": 100_000}
+SCALAR_SIZES, SCALAR_POINTS = (2, 16, 16, 1), 96   # micrograd's moons MLP; ~65,000 ops per step
 BATCH = {"conv_step": 64, "conv_step_cifar": 64, "mlp_step": 128}
 
 
@@ -63,6 +64,39 @@ def chain(x, workload):
     return h
 
 
+def scalar_arrays(seed=0):
+    """Weights of micrograd's MLP(2, [16, 16, 1]) and a batch of moons-like points with +-1 labels."""
+    rng = np.random.default_rng(seed)
+    layers = [(rng.uniform(-1, 1, (fan_out, fan_in)), np.zeros(fan_out))
+              for fan_in, fan_out in zip(SCALAR_SIZES[:-1], SCALAR_SIZES[1:])]
+    points = rng.standard_normal((SCALAR_POINTS, 2))
+    labels = np.where(points[:, 0] * points[:, 1] > 0, 1.0, -1.0)
+    return layers, points, labels
+
+
+def scalar_mlp_loss(weights, points, labels, scalar):
+    """micrograd's training loss on 0-d tensors: an MLP per point (ReLU hidden layers,
+    linear output) and the SVM max-margin loss, summed with Python's `sum`.
+
+    `weights` is a list of layers, each a list of (neuron weights, bias) of 0-d tensors;
+    `scalar(v)` makes a constant 0-d tensor. Written with operators and `.relu()` only,
+    so one definition serves every framework.
+    """
+    total = scalar(0.0)
+    for point, label in zip(points, labels):
+        h = [scalar(v) for v in point]
+        for depth, layer in enumerate(weights):
+            h = [sum((w * v for w, v in zip(ws, h)), b) for ws, b in layer]
+            if depth < len(weights) - 1:
+                h = [v.relu() for v in h]
+        total = total + (1 - h[0] * label).relu()
+    return total
+
+
+def _scalar_weights(layers, make):
+    return [[([make(w) for w in row], make(b)) for row, b in zip(matrix, bias)] for matrix, bias in layers]
+
+
 def arrays_for(workload, seed=0):
     if workload == "conv_step":
         return conv_arrays(1, 28, seed)
@@ -82,6 +116,9 @@ def dyngrad_step(workload, seed=0):
     from autograd.ops.loss import cross_entropy
     from autograd.ops.pool import max_pool2d
 
+    if workload == "scalar_graph":
+        return _scalar_step(lambda v: ag.Tensor(np.float64(v)),
+                            lambda v: ag.Tensor(np.float64(v), requires_grad=True), seed)
     a = arrays_for(workload, seed)
     p = {k: ag.Tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
     x = ag.Tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
@@ -118,6 +155,9 @@ def torch_step(workload, seed=0):
     import torch
     import torch.nn.functional as F
 
+    if workload == "scalar_graph":
+        return _scalar_step(lambda v: torch.tensor(float(v), dtype=torch.float64),
+                            lambda v: torch.tensor(float(v), dtype=torch.float64, requires_grad=True), seed)
     a = arrays_for(workload, seed)
     p = {k: torch.tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
     x = torch.tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
@@ -144,6 +184,18 @@ def torch_step(workload, seed=0):
         def step():
             chain(x, workload).sum().backward()
             zero_grad()
+    return step
+
+
+def _scalar_step(constant, parameter, seed):
+    layers, points, labels = scalar_arrays(seed)
+    weights = _scalar_weights(layers, parameter)
+    leaves = [t for layer in weights for ws, b in layer for t in (*ws, b)]
+
+    def step():
+        scalar_mlp_loss(weights, points, labels, constant).backward()
+        for t in leaves:
+            t.grad = None
     return step
 
 

@@ -70,6 +70,8 @@ def draw_teaching_graphs(out, X, y):
         f.backward()
     names = dict(x=x, y=y_, z=z, q=q, f=f)
     viz.draw_graph(f, names=names, circuit=True).render(out / "graph_circuit", format="svg")
+    viz.animate_backward(f, out / "backward_circuit.gif", names=names, circuit=True, dpi=60,
+                         duration=1200)
 
     with viz.record():
         x1, x2 = Tensor(2.0, requires_grad=True), Tensor(0.0, requires_grad=True)

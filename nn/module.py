@@ -12,7 +12,6 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import Tensor, no_grad
-from autograd.engine import gc_paused
 from autograd.hooks import RemovableHandle
 from autograd.viz import enter_scope, exit_scope
 
@@ -84,8 +83,7 @@ class Module:
         # Nodes made by forward remember this call (autograd.viz draws one box per call).
         enter_scope(self)
         try:
-            with gc_paused():
-                out = self.forward(*args, **kwargs)
+            out = self.forward(*args, **kwargs)
         finally:
             exit_scope()
         for hook in list(d["_forward_hooks"].values()):

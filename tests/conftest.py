@@ -7,6 +7,8 @@
 """
 from collections import Counter
 
+import pytest
+
 from autograd.testing import load_profile
 
 load_profile()
@@ -38,3 +40,18 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     for reason, count in sorted(_skips.items()):
         terminalreporter.write_line(f"skipped {count} test{'s' * (count != 1)}: {reason}")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch on one thread for a module of tiny-tensor parity tests: its thread pool only
+    waits on a busy machine (about 30x slower on 2 shared cores). Restored afterwards."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

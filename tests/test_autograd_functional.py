@@ -22,19 +22,8 @@ except ImportError:  # the parity tests skip; the dyngrad-only ones still run
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed: parity tests need it (make torch)")
 
 # torch's vectorize=True goes through its own deprecated torch.jit.script; that is torch's business.
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny tensors: torch's thread pool only waits on a busy machine."""
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 
 OURS, TORCH = "dyngrad", "torch"

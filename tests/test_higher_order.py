@@ -30,18 +30,7 @@ except ImportError:  # the parity tests skip; the dyngrad-only ones still run
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed: parity tests need it (make torch)")
 
 SEEDS = range(40)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny tensors: torch's thread pool only waits on a busy machine (30x slower on 2 shared cores)."""
-    if torch is None:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def assert_close(ours, theirs, what, shape=()):

@@ -126,7 +126,7 @@ def test_hooks_see_and_replace_gradients_like_torch():
         h.sum().backward(retain_graph=True)
         handle.remove()
         h.sum().backward()
-        results[name] = (np.array(x.grad), seen)
+        results[name] = (np.array(x.grad.tolist()), seen)
     np.testing.assert_allclose(results["ours"][0], results["torch"][0])
     for a, b in zip(results["ours"][1], results["torch"][1]):
         np.testing.assert_allclose(a, b)
@@ -265,6 +265,21 @@ def test_two_threads_backward_into_one_leaf_lose_no_contribution():
     finally:
         sys.setswitchinterval(old)
     np.testing.assert_array_equal(x.grad, calls * threads)
+
+
+def test_no_grad_on_a_generator_function_covers_each_step_of_its_body():
+    @ag.no_grad()
+    def steps():
+        for _ in range(2):
+            yield ag.is_grad_enabled()
+        return "done"
+
+    generator = steps()
+    assert next(generator) is False and ag.is_grad_enabled()    # the caller keeps its mode
+    assert next(generator) is False
+    with pytest.raises(StopIteration) as stop:
+        next(generator)
+    assert stop.value.value == "done"
 
 
 def test_grad_mode_and_anomaly_mode_are_per_thread():

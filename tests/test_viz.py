@@ -301,6 +301,7 @@ def test_show_values_labels_every_node_with_value_and_gradient():
     src = draw_graph(t["f"], names=t, show_values=True).source
     q = label_of(src, "<B>q (Add)</B>")
     assert '#1a7f37">3</FONT>' in q and '#c62828">grad -4</FONT>' in q
+    assert "retains_grad" not in src            # record()'s bookkeeping is no op parameter
     x = label_of(src, "<B>x</B>")
     assert '#1a7f37">-2</FONT>' in x and "grad -4" in x
     assert "<B>f = -12</B>" in src                      # named, not "loss": f is no loss op
@@ -504,3 +505,35 @@ def test_jupyter_displays_the_graph_inline_as_svg():
     t = cs231n_circuit()
     bundle = draw_graph(t["f"], names=t, circuit=True)._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_the_hook_is_installed_only_while_a_scope_or_recording_is_open():
+    from autograd.function import record_hooks
+    from autograd.viz.recording import _on_node
+    import nn
+
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append(_on_node in record_hooks)
+            return x * 2
+
+    assert _on_node not in record_hooks
+    Probe()(Tensor(f32(2), requires_grad=True))
+    with viz.record():
+        assert _on_node in record_hooks
+    assert seen == [True] and _on_node not in record_hooks
+
+
+def test_the_circuit_steps_through_backward_too():
+    t = cs231n_circuit()
+    first, second, last = (f.source for f in viz.backward_frames(t["f"], names=t, circuit=True))
+    assert "#ffd54f" in label_of(first, 'label="×"') and "#ffd54f" not in last
+    assert "#ffd54f" in label_of(second, 'label="+"')
+    # after × ran: z's wire (-4) shows its gradient 3; x's wire (-2) hides its -4 in white
+    assert '#1a7f37">-4</FONT><BR/><FONT COLOR="#c62828">3<' in first
+    assert '#1a7f37">-2</FONT><BR/><FONT COLOR="#ffffff">-4<' in first
+    assert '#1a7f37">-2</FONT><BR/><FONT COLOR="#c62828">-4<' in second
+    with pytest.raises(ValueError, match="leave out view="):
+        viz.backward_frames(t["f"], view="backward")

@@ -5,7 +5,7 @@ input's shape (`engine.unbroadcast`). Notation: g = dL/dy. The rules are written
 operators and NumPy functions that Tensors dispatch, so they differentiate again
 (`autograd.function`).
 """
-from ..backend import errstate, xp
+from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 
@@ -138,13 +138,12 @@ class Pow(Function):
         a, b, y = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        with errstate(divide="ignore", invalid="ignore"):
-            if need_a:
-                grad_a = grad * b * a ** (b - 1)
-                if not isinstance(b, (int, float)) or b == 0:  # x ** 2 needs no mask
-                    grad_a = xp.where(b == 0, 0, grad_a)
-            if need_b:
-                grad_b = xp.where((a == 0) & (b >= 0), 0, grad * y * xp.log(a))
+        if need_a:
+            grad_a = grad * b * a ** (b - 1)
+            if not isinstance(b, (int, float)) or b == 0:  # x ** 2 needs no mask
+                grad_a = xp.where(b == 0, 0, grad_a)
+        if need_b:
+            grad_b = xp.where((a == 0) & (b >= 0), 0, grad * y * xp.log(a))
         return grad_a, grad_b
 
 

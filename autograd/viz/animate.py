@@ -15,10 +15,13 @@ def backward_frames(root, **kwargs):
     Needs a graph built, and `backward()` run, inside `with autograd.viz.record():`.
     Every frame has the same layout (a gradient not known yet is drawn in its box's
     background colour), so frames line up.
-    kwargs go to `draw_graph` (model=, names=, ...).
+    kwargs go to `draw_graph` (model=, names=, circuit=True, ...).
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"backward_frames: root must be a Tensor, got {type(root).__name__}")
+    if kwargs.get("view", "forward") != "forward":
+        raise ValueError("backward_frames: the step-through draws the forward graph (boxes, or "
+                         "circuit=True); leave out view=")
     if root.grad_fn is None:
         raise ValueError("backward_frames: root is a leaf; there is no backward to step through")
     order = topological_order(root.grad_fn)[:kwargs.get("max_nodes", 300)]

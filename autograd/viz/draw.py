@@ -158,7 +158,7 @@ def draw_graph(root, params=None, model=None, names=None, show_shapes=True, show
               node_attr=dict(fontname="Helvetica", fontsize="11", margin="0.12,0.05"),
               edge_attr=dict(color="#666666", arrowsize="0.6"))
     if circuit:
-        _circuit(g, layout)
+        _circuit(g, layout, _step)
     elif view == "backward":
         _backward_view(g, layout, show_shapes, show_values, show_grads)
     else:

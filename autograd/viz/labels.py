@@ -27,7 +27,7 @@ RANKDIRS = ("TB", "LR", "BT", "RL")
 VIEWS = ("forward", "backward")
 
 # Node attributes that describe the op's inputs rather than its parameters.
-_HIDDEN = {"input_shape", "input_dtype", "sizes", "count"}
+_HIDDEN = {"input_shape", "input_dtype", "sizes", "count", "retains_grad"}
 _SHORT = {"kernel_size": "kernel", "padding": "pad", "negative_slope": "slope", "pad_width": "pad"}
 # Ops whose scalar output is a loss (an op may also say so with a class attribute is_loss).
 LOSS_OPS = {"CrossEntropy", "MulticlassHinge", "NLLLoss", "MSELoss", "BinaryCrossEntropy"}

@@ -2,28 +2,39 @@
 import html
 
 from ..function import Function
-from .labels import (ACCUMULATE, BACKWARD, CIRCLE, GRAD_COLOR, LEAF, NOTE, PARAM, ROOT, SYMBOLS,
-                     TEXT, VALUE_COLOR, _grad_of, _html, _root_title, _shape, _tensor_lines,
-                     describe)
+from .labels import (ACCUMULATE, BACKWARD, CIRCLE, CURRENT, GRAD_COLOR, HIDDEN_COLOR, LEAF, NOTE,
+                     PARAM, ROOT, SYMBOLS, TEXT, VALUE_COLOR, _grad_of, _html, _root_title,
+                     _shape, _tensor_lines, describe)
 
 
 # ============================================================== circuit view
 
-def _circuit(g, L):
-    """CS231n's circuit: leaves as names, ops as circles, wires with value over gradient."""
+def _circuit(g, L, step=None):
+    """CS231n's circuit: leaves as names, ops as circles, wires with value over gradient.
+
+    step: (nodes done, node now running) for a step-through frame: the running op is
+    highlighted and a wire's gradient shows once every consumer of its value has run.
+    """
+    done, current = step if step is not None else (None, None)
     g.graph_attr.update(ranksep="0.6", nodesep="0.5")
-    ids, seen = {}, {}
+    ids, seen, consumers = {}, {}, {}
     for i, n in enumerate(L.kept):
         ids[n] = f"op{i}"
-        g.node(ids[n], SYMBOLS.get(n.name, n.name), **CIRCLE)
+        style = dict(CIRCLE, fillcolor=CURRENT) if n is current else CIRCLE
+        g.node(ids[n], SYMBOLS.get(n.name, n.name), **style)
+        for parent in n.parents:
+            if parent is not None:
+                key = parent if isinstance(parent, Function) else id(parent)
+                consumers.setdefault(key, []).append(n)
 
-    def wire(src, dst, tensor):
+    def wire(src, dst, tensor, key):
         value = describe(tensor.data) if tensor is not None else "?"
         grad = _grad_of(tensor) if tensor is not None else None
         grad = "" if grad is None else describe(grad)
+        known = done is None or all(c in done for c in consumers.get(key, ()))
         label = "<" + "<BR/>".join(
             f'<FONT COLOR="{color}">{html.escape(part)}</FONT>'
-            for text, color in ((value, VALUE_COLOR), (grad, GRAD_COLOR))
+            for text, color in ((value, VALUE_COLOR), (grad, GRAD_COLOR if known else HIDDEN_COLOR))
             for part in text.split("\n")) + ">"
         g.edge(src, dst, label=label, fontsize="11", arrowsize="0.5")
 
@@ -31,12 +42,12 @@ def _circuit(g, L):
         for k, (parent, shape) in enumerate(zip(n.parents, n.input_shapes)):
             if isinstance(parent, Function):
                 if parent in ids:
-                    wire(ids[parent], ids[n], L.outputs.get(parent))
+                    wire(ids[parent], ids[n], L.outputs.get(parent), parent)
             elif parent is not None:
                 if id(parent) not in seen:
                     seen[id(parent)] = f"t{len(seen)}"
                     g.node(seen[id(parent)], L.leaf_names.get(id(parent), "leaf"), **TEXT)
-                wire(seen[id(parent)], ids[n], parent)
+                wire(seen[id(parent)], ids[n], parent, id(parent))
             elif shape is not None:
                 ident = f"c{k}_{ids[n]}"
                 g.node(ident, "input", **dict(TEXT, fontcolor="#777777", fontsize="11"))
@@ -45,7 +56,7 @@ def _circuit(g, L):
     g.node("root", title, **TEXT)
     if L.kept:
         out = L.outputs.get(L.node)
-        wire(ids[L.kept[0]], "root", out if out is not None else L.root)
+        wire(ids[L.kept[0]], "root", out if out is not None else L.root, None)
 
 
 # ============================================================== backward view

@@ -272,3 +272,16 @@ def test_where_keeps_its_own_copy_of_the_condition():
     condition[:] = False
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("name", [n for n in UNARY if n != "clip"])
+def test_unary_third_derivative_through_two_create_graph_backwards(name):
+    """Second derivatives of the first derivative: the backward of a backward differentiates again."""
+    fn = UNARY[name][0]
+    x = np.random.default_rng(3).uniform(0.2, 2.0, 4)          # away from every kink
+
+    def first_derivative(t):
+        (g,) = ag.grad(fn(t).sum(), [t], create_graph=True)
+        return g
+
+    assert_second_gradients_match(first_derivative, Tensor(x))
