@@ -28,6 +28,26 @@ def _is_floating(dtype):
     return dtype.kind == "f"
 
 
+class Size(tuple):
+    """A tensor's shape, as torch.Size: a tuple of ints that also knows its element count."""
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self):
+        return f"autograd.Size({list(self)})"
+
+
+def _in_place(ufunc):
+    """`ufunc(data, *args)` written into data itself: a `change` for `Tensor._inplace`."""
+    def change(data, *args):
+        ufunc(data, *args, out=data)
+    return change
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -678,26 +698,6 @@ class Tensor:
         return comparison.bitwise_not(self)
 
 
-class Size(tuple):
-    """A tensor's shape, as torch.Size: a tuple of ints that also knows its element count."""
-
-    def numel(self):
-        n = 1
-        for d in self:
-            n *= d
-        return n
-
-    def __repr__(self):
-        return f"autograd.Size({list(self)})"
-
-
-def _in_place(ufunc):
-    """`ufunc(data, *args)` written into data itself: a `change` for `Tensor._inplace`."""
-    def change(data, *args):
-        ufunc(data, *args, out=data)
-    return change
-
-
 def _raw(value):
     """The array behind a Tensor; anything else unchanged."""
     return value.data if isinstance(value, Tensor) else value
@@ -706,7 +706,8 @@ def _raw(value):
 # The ops import Tensor, so they are imported after it is defined.
 from . import interop  # noqa: E402
 from .ops import elementwise, linalg, loss, reduce  # noqa: E402
+from .ops import shape as shape_ops  # noqa: E402
+# creation, conversion, comparison (issue 9 API)
 from .ops import comparison, conversion  # noqa: E402
 from . import creation  # noqa: E402
 from .random import resolve as _generator  # noqa: E402
-from .ops import shape as shape_ops  # noqa: E402
