@@ -24,6 +24,17 @@ from .ops.reduce import max, mean, min, sum
 from .ops.shape import (broadcast_to, concatenate, flatten, getitem, pad, permute, reshape, stack,
                         transpose)
 from .viz import draw_graph
+# ----- shape, index, reduction ops (issue 9 ops)
+from . import return_types
+from .ops.index import diag, diagonal, gather, index_select, masked_fill, scatter, scatter_add, tril, triu
+from .ops.linalg import bmm, dot, einsum, mm, outer
+from .ops.movement import chunk, flip, repeat_interleave, roll, split, unbind
+from .ops.reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, logsumexp, norm, prod, std,
+                         std_mean, var, var_mean)
+from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .ops.shape import cat, expand_dims, squeeze, t, unflatten, unsqueeze
+from .ops.sort import argsort, sort, topk
+swapaxes = transpose
 
 # ----- creation, dtypes, devices, random state, comparisons (issue 9 API) -------------
 from . import cuda, random

@@ -14,6 +14,7 @@
 from .backend import xp
 from .grad_mode import _mode
 from .ops import elementwise, linalg, reduce
+from .ops import movement, scan
 from .ops import shape as shape_ops
 from .tensor import Tensor
 
@@ -77,6 +78,18 @@ FUNCTIONS = {
     xp.sum: _sum,
     xp.mean: _mean,
     xp.clip: lambda a, a_min=None, a_max=None: elementwise.clip(a, a_min, a_max),
+    # ----- shape, index, reduction ops (issue 9 ops)
+    xp.flip: lambda m, axis=None: movement.flip(m, tuple(range(m.ndim)) if axis is None else axis),
+    xp.cumsum: lambda a, axis=None: scan.cumsum(a.reshape(-1) if axis is None else a, 0 if axis is None else axis),
+    xp.cumprod: lambda a, axis=None: scan.cumprod(a.reshape(-1) if axis is None else a,
+                                                  0 if axis is None else axis),
+    xp.einsum: lambda subscripts, *operands: linalg.einsum(subscripts, *operands),
+    xp.prod: lambda a, axis=None, keepdims=False: reduce.prod(a, axis, keepdims),
+    # NumPy's max/min are torch's amax/amin (Tensor.max(dim) returns values and indices).
+    xp.max: lambda a, axis=None, keepdims=False: reduce.amax(a, axis, keepdims),
+    xp.amax: lambda a, axis=None, keepdims=False: reduce.amax(a, axis, keepdims),
+    xp.min: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
+    xp.amin: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
 }
 
 

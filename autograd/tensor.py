@@ -441,17 +441,17 @@ class Tensor:
         return elementwise.astype(self, dtype)
 
     # ----- reductions ---------------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return reduce.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
+        return reduce.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        return reduce.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     # ----- shape --------------------------------------------------------------------
     def reshape(self, *shape):
@@ -480,13 +480,162 @@ class Tensor:
     def swapaxes(self, axis1, axis2):
         return shape_ops.transpose(self, axis1, axis2)
 
-    def squeeze(self, axis=None):
-        return shape_ops.squeeze(self, axis)
+    def squeeze(self, dim=None, *, axis=None):
+        return shape_ops.squeeze(self, axis, dim=dim)
 
-    # ----- norms ----------------------------------------------------------------------
-    def norm(self):
-        """The 2-norm of all elements, sqrt(sum x^2) (e.g. `w.grad.norm()`)."""
-        return reduce.sum(self * self).sqrt()
+    # ----- shape, index, reduction ops (issue 9 ops) ------------------------------------
+    def view_as(self, other):
+        return shape_ops.view_as(self, other)
+
+    def unsqueeze(self, dim):
+        return shape_ops.unsqueeze(self, dim)
+
+    def unflatten(self, dim, sizes):
+        return shape_ops.unflatten(self, dim, sizes)
+
+    def expand(self, *sizes):
+        return shape_ops.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return shape_ops.expand(self, other.shape)
+
+    def t(self):
+        return shape_ops.t(self)
+
+    @property
+    def mT(self):
+        return shape_ops.matrix_transpose(self)
+
+    def repeat(self, *sizes):
+        return movement.repeat(self, *sizes)
+
+    def repeat_interleave(self, repeats, dim=None):
+        return movement.repeat_interleave(self, repeats, dim)
+
+    def flip(self, *dims_args, dims=None):
+        return movement.flip(self, dims if dims is not None else
+                             dims_args[0] if len(dims_args) == 1 else dims_args)
+
+    def roll(self, shifts, dims=None):
+        return movement.roll(self, shifts, dims)
+
+    def chunk(self, chunks, dim=0):
+        return movement.chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        return movement.split(self, split_size_or_sections, dim)
+
+    def unbind(self, dim=0):
+        return movement.unbind(self, dim)
+
+    def unfold(self, dimension, size, step):
+        return movement.unfold(self, dimension, size, step)
+
+    def tril(self, diagonal=0):
+        return index_ops.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return index_ops.triu(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return index_ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        return index_ops.diag(self, diagonal)
+
+    def gather(self, dim, index):
+        return index_ops.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return index_ops.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim, index, src):
+        return index_ops.scatter_add(self, dim, index, src)
+
+    def index_select(self, dim, index):
+        return index_ops.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return index_ops.masked_fill(self, mask, value)
+
+    def where(self, condition, other):
+        return elementwise.where(condition, self, other)
+
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.amax(self, axis, keepdim if keepdims is None else keepdims, dim=dim)
+
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.amin(self, axis, keepdim if keepdims is None else keepdims, dim=dim)
+
+    def argmax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def argmin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        return reduce.prod(self, axis, keepdim if keepdims is None else keepdims, dim=dim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return reduce.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+        return reduce.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+        """The vector p-norm over dim, all elements by default (e.g. `w.grad.norm()`)."""
+        return reduce.norm(self, p, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
+
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        return reduce.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def count_nonzero(self, dim=None):
+        return reduce.count_nonzero(self, dim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return scan.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim, *, dtype=None):
+        return scan.cumprod(self, dim, dtype=dtype)
+
+    def cummax(self, dim):
+        return scan.cummax(self, dim)
+
+    def cummin(self, dim):
+        return scan.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return scan.logcumsumexp(self, dim)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return sort_ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return sort_ops.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return sort_ops.topk(self, k, dim, largest, sorted)
+
+    def matmul(self, other):
+        return linalg.matmul(self, other)
+
+    def mm(self, other):
+        return linalg.mm(self, other)
+
+    def bmm(self, other):
+        return linalg.bmm(self, other)
+
+    def dot(self, other):
+        return linalg.dot(self, other)
+
+    def outer(self, other):
+        return linalg.outer(self, other)
 
     # ----- creation, conversion, comparison (issue 9 API) ------------------------------
     def size(self, dim=None):
@@ -707,6 +856,8 @@ def _raw(value):
 from . import interop  # noqa: E402
 from .ops import elementwise, linalg, loss, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402
+from .ops import index as index_ops, movement, scan  # noqa: E402
+from .ops import sort as sort_ops  # noqa: E402
 # creation, conversion, comparison (issue 9 API)
 from .ops import comparison, conversion  # noqa: E402
 from . import creation  # noqa: E402

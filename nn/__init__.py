@@ -1,7 +1,7 @@
 """dyngrad's neural-network layer, with PyTorch's names: `import nn; import nn.functional as F`.
 
 Module and Parameter (module.py), layers (layers.py), the math they call (functional.py),
-weight initialisation (init.py), optimizers and lr schedulers (optim.py), datasets and
+weight initialisation (init.py), optimizers and lr schedulers (optim/), datasets and
 loaders (data/), checkpoints (serialization.py), the CS231n models (models.py) and the
 training loop (train.py). `nn.manual_seed(seed)` seeds initialisation and dropout.
 Training pictures live in `nn.plots` (imported on demand: it loads matplotlib).

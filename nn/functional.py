@@ -138,3 +138,9 @@ def multi_margin_loss(input, target, margin=1.0, reduction="mean"):
     if not isinstance(input, Tensor) or input.ndim != 2:
         raise ValueError(f"multi_margin_loss: input must be a 2-D Tensor (N, C), got {getattr(input, 'shape', input)}")
     return multiclass_hinge_loss(input, target, margin=margin, reduction=reduction) / input.shape[1]
+
+
+# ----- shape, index, reduction ops (issue 9 ops) ----------------------------------------
+from autograd.ops.movement import pad  # noqa: E402  torch's pad tuple and modes
+
+__all__ += ["pad"]

@@ -82,7 +82,7 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         probs, logits, target = ctx.saved_tensors
         if isinstance(logits, Tensor):  # create_graph: P as a function of the logits
-            e = xp.exp(logits - logits.max(axis=1, keepdims=True))
+            e = xp.exp(logits - xp.max(logits, axis=1, keepdims=True))
             probs = e / e.sum(axis=1, keepdims=True)          # (N, C)
         onehot = xp.zeros(probs.shape, dtype=probs.dtype)
         onehot[xp.arange(onehot.shape[0]), target] = 1

@@ -285,12 +285,14 @@ def _check_same(tensors, op_name, axis, allow_axis):
     return tensors, axis
 
 
-def concatenate(tensors, axis=0):
+def concatenate(tensors, axis=0, *, dim=None):
+    axis = axis if dim is None else dim
     tensors, axis = _check_same(list(tensors), "concatenate", axis, allow_axis=True)
     return Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors, axis=0):
+def stack(tensors, axis=0, *, dim=None):
+    axis = axis if dim is None else dim
     tensors, axis = _check_same(list(tensors), "stack", axis, allow_axis=False)
     return Stack.apply(*tensors, axis=axis)
 
@@ -319,13 +321,77 @@ def expand_dims(x, axis):
     return reshape(x, tuple(shape))
 
 
-def squeeze(x, axis=None):
-    """x without size-1 axes (all of them, or those in `axis`)."""
+def squeeze(x, axis=None, *, dim=None):
+    """x without size-1 axes: all of them, or those of `dim` (alias `axis`; an int or a tuple).
+
+    As PyTorch (not NumPy), a named axis whose size is not 1 is left as it is.
+    """
+    axis = axis if dim is None else dim
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    axes = {check_axis("squeeze", a, x.ndim) for a in axes}
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of a tensor of shape {x.shape} has size {x.shape[a]}, not 1")
-    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+    axes = {check_axis("squeeze", a, max(x.ndim, 1)) for a in axes}
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes or n != 1))
+
+
+# ----- PyTorch's view-like names (issue 9 ops) ------------------------------------------
+
+
+def unsqueeze(x, dim):
+    """x with a size-1 axis inserted at `dim` (in [-ndim - 1, ndim]), as torch.unsqueeze."""
+    return expand_dims(x, check_axis("unsqueeze", dim, x.ndim + 1))
+
+
+def view_as(x, other):
+    return reshape(x, other.shape)
+
+
+def unflatten(x, dim, sizes):
+    """Axis `dim` split into `sizes` (one of them may be -1), as torch.unflatten."""
+    dim = check_axis("unflatten", dim, x.ndim)
+    sizes = _shape_arg((sizes,) if isinstance(sizes, int) else tuple(sizes))
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if not sizes or sizes.count(-1) > 1 or (-1 not in sizes and known != x.shape[dim]) or (
+            -1 in sizes and (known == 0 or x.shape[dim] % known)):
+        raise ValueError(f"unflatten: sizes {sizes} do not multiply to the size {x.shape[dim]} "
+                         f"of dimension {dim} of a tensor of shape {x.shape}")
+    sizes = tuple(x.shape[dim] // known if s == -1 else s for s in sizes)
+    return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
+
+
+def expand(x, *sizes):
+    """x broadcast to `sizes` (-1 keeps a size; new axes go in front), as torch.expand."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"expand: {len(sizes)} sizes {sizes} are fewer than the {x.ndim} dimensions "
+                         f"of a tensor of shape {x.shape}")
+    lead = len(sizes) - x.ndim
+    if any(s == -1 for s in sizes[:lead]):
+        raise ValueError(f"expand: -1 is not allowed for the new leading dimensions in {sizes}")
+    target = sizes[:lead] + tuple(n if s == -1 else s for s, n in zip(sizes[lead:], x.shape))
+    if any(n != 1 and n != s for n, s in zip(x.shape, target[lead:])):
+        raise ValueError(f"expand: a tensor of shape {x.shape} cannot be expanded to {sizes} "
+                         "(only size-1 dimensions expand)")
+    return broadcast_to(x, target)
+
+
+def t(x):
+    """The transpose of a matrix (0-D and 1-D tensors unchanged), as torch.t."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {x.shape}; "
+                         "use transpose(dim0, dim1) or mT")
+    return transpose(x)
+
+
+def matrix_transpose(x):
+    """The last two axes swapped (torch's `mT`)."""
+    if x.ndim < 2:
+        raise ValueError(f"mT: expects a tensor with at least 2 dimensions, got shape {x.shape}")
+    return transpose(x, -2, -1)
+
+
+def cat(tensors, dim=0, *, axis=None):
+    """concatenate under PyTorch's name (torch.cat(tensors, dim))."""
+    return concatenate(tensors, dim if axis is None else axis)

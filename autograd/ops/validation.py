@@ -52,3 +52,9 @@ def check_float(op, **arrays):
 def output_size(size, kernel, stride, padding=0):
     """Output length of a window of `kernel` sliding by `stride` over `size` + 2 `padding`."""
     return (size + 2 * padding - kernel) // stride + 1
+
+
+def tensor_argument(value):
+    """A Tensor argument, or an array wrapped as one (`torch.max(outputs.data, 1)`: `.data` is the array)."""
+    from ..tensor import Tensor
+    return value if isinstance(value, Tensor) else Tensor(value)

@@ -90,3 +90,89 @@ def test_linear_shape_errors(x, w, b, error, message):
 def test_linear_dtype_mismatch():
     with pytest.raises(TypeError, match="linear: input dtype float32 does not match weight dtype float64"):
         ag.linear(Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((4, 3))))
+
+
+# ----- PyTorch's product names (issue 9 ops) -------------------------------------------
+
+# name: (ours(*xs), torch(*ts), shapes)
+PRODUCTS = {
+    "mm": (ag.mm, lambda a, b: a.mm(b), [(2, 3), (3, 4)]),
+    "bmm": (lambda a, b: a.bmm(b), lambda a, b: a.bmm(b), [(2, 2, 3), (2, 3, 4)]),
+    "dot": (ag.dot, lambda a, b: a.dot(b), [(3,), (3,)]),
+    "outer": (lambda a, b: a.outer(b), lambda a, b: a.outer(b), [(3,), (4,)]),
+    "matmul_method": (lambda a, b: a.matmul(b), lambda a, b: a.matmul(b), [(2, 3), (3,)]),
+}
+EINSUM = {
+    "matmul": ("ij,jk->ik", [(2, 3), (3, 4)]),
+    "batched": ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    "implicit": ("ij,jk", [(2, 3), (3, 2)]),
+    "trace": ("ii->", [(3, 3)]),
+    "diagonal": ("ii->i", [(3, 3)]),
+    "batch_diagonal": ("bii->bi", [(2, 3, 3)]),
+    "sum_all": ("ij->", [(2, 3)]),
+    "inner": ("i,i->", [(4,), (4,)]),
+    "outer": ("i,j->ij", [(2,), (3,)]),
+    "transpose": ("ij->ji", [(2, 3)]),
+    "summed_only_in_one": ("ijk,ik->j", [(2, 3, 4), (2, 4)]),
+    "three_operands": ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+    "ellipsis": ("...ij,...jk->...ik", [(2, 2, 3), (2, 3, 2)]),
+    "ellipsis_broadcast_rank": ("...ij,jk->...ik", [(2, 2, 3), (3, 2)]),
+    "bilinear": ("bn,anm,bm->ba", [(2, 3), (2, 3, 4), (2, 4)]),
+    "ellipsis_size_1_broadcasts": ("...ij,...jk->...ik", [(1, 2, 3), (3, 3, 2)]),
+}
+
+
+@pytest.mark.parametrize("name", PRODUCTS)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_products_gradcheck_and_gradgradcheck(name, seed):
+    ours, _, shapes_ = PRODUCTS[name]
+    rng = np.random.default_rng(seed)
+    inputs = [Tensor(rng.normal(size=s), requires_grad=True) for s in shapes_]
+    assert_gradients_match(ours, *inputs)
+    assert_second_gradients_match(ours, *inputs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", PRODUCTS)
+def test_products_match_torch(name, dtype):
+    pytest.importorskip("torch", reason=TORCH)
+    ours, theirs, shapes_ = PRODUCTS[name]
+    rng = np.random.default_rng(15)
+    assert_matches_torch(ours, theirs, *[rng.normal(size=s) for s in shapes_], dtype=dtype)
+
+
+@pytest.mark.parametrize("name", EINSUM)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_einsum_gradcheck_and_gradgradcheck(name, seed):
+    equation, shapes_ = EINSUM[name]
+    rng = np.random.default_rng(seed)
+    inputs = [Tensor(rng.normal(size=s), requires_grad=True) for s in shapes_]
+    np.testing.assert_allclose(ag.einsum(equation, *inputs).data, np.einsum(equation, *[t.data for t in inputs]))
+    assert_gradients_match(lambda *ts: ag.einsum(equation, *ts), *inputs)
+    assert_second_gradients_match(lambda *ts: ag.einsum(equation, *ts), *inputs)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", EINSUM)
+def test_einsum_matches_torch(name, dtype):
+    torch = pytest.importorskip("torch", reason=TORCH)
+    equation, shapes_ = EINSUM[name]
+    rng = np.random.default_rng(16)
+    assert_matches_torch(lambda *ts: ag.einsum(equation, list(ts)), lambda *ts: torch.einsum(equation, *ts),
+                         *[rng.normal(size=s) for s in shapes_], dtype=dtype)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda a: ag.mm(a, a[0]), ValueError, r"mm: mat2 must be a 2-D tensor, got \(3,\)"),
+    (lambda a: ag.bmm(a, a), ValueError, "bmm: input must be a 3-D tensor"),
+    (lambda a: ag.dot(a[0], a[0, :2]), ValueError, r"dot: 1-D tensors of different lengths \(3,\) and \(2,\)"),
+    (lambda a: ag.outer(a, a[0]), ValueError, "outer: input must be a 1-D tensor"),
+    (lambda a: ag.einsum("ij,jk->ik", a), ValueError, "einsum: equation 'ij,jk->ik' has 2 operands but 1"),
+    (lambda a: ag.einsum("ijk->i", a), ValueError, r"einsum: subscripts 'ijk' do not fit operand 0 of shape \(2, 3\)"),
+    (lambda a: ag.einsum("ij,ij->i", a, a.T), ValueError, "einsum: subscript 'i' has size 2 and 3"),
+    (lambda a: ag.einsum("ij->ii", a), ValueError, "einsum: output subscripts 'ii'"),
+    (lambda a: ag.einsum("ij,ij->ij", a, a.astype(np.float32)), TypeError, "einsum: operands have different dtypes"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_products_bad_input_messages(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Tensor(np.ones((2, 3))))

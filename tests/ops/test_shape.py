@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd as ag
+import nn.functional as F
 from autograd import Tensor
 from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, shapes, tensors
 
@@ -194,3 +195,119 @@ def test_indexing_keeps_its_own_copy_of_an_index_array(make_index):
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 1.0, 0.0, 0.0])
     assert y.grad_fn._saved is None  # the index was saved like an array, and released
+
+
+# ----- PyTorch's shape and movement names (issue 9 ops) ------------------------------
+
+def _f():
+    return _torch().nn.functional
+
+
+# name: (ours(x), torch(t), shape of x)
+TORCH_NAMES = {
+    "view_as": (lambda x: x.view_as(Tensor(np.zeros((4, 3)))), lambda t: t.view_as(_torch().zeros(4, 3)), (2, 6)),
+    "unsqueeze": (lambda x: x.unsqueeze(1), lambda t: t.unsqueeze(1), (2, 3)),
+    "unsqueeze_end": (lambda x: ag.unsqueeze(x, -1), lambda t: t.unsqueeze(-1), (2, 3)),
+    "squeeze_dim": (lambda x: x.squeeze(1), lambda t: t.squeeze(1), (2, 1, 3)),
+    "squeeze_not_one": (lambda x: ag.squeeze(x, 0), lambda t: t.squeeze(0), (2, 1, 3)),
+    "unflatten": (lambda x: x.unflatten(1, (2, -1)), lambda t: t.unflatten(1, (2, -1)), (3, 4)),
+    "expand": (lambda x: x.expand(2, -1, 3), lambda t: t.expand(2, -1, 3), (4, 1)),
+    "expand_as": (lambda x: x.expand_as(Tensor(np.zeros((3, 4)))), lambda t: t.expand_as(_torch().zeros(3, 4)),
+                  (1, 4)),
+    "t": (lambda x: x.t(), lambda t: t.t(), (2, 3)),
+    "mT": (lambda x: x.mT, lambda t: t.mT, (2, 3, 4)),
+    "swapaxes": (lambda x: ag.swapaxes(x, 0, 2), lambda t: _torch().swapaxes(t, 0, 2), (2, 3, 4)),
+    "cat": (lambda x: ag.cat([x, x[:1] * 2], dim=0), lambda t: _torch().cat([t, t[:1] * 2], dim=0), (2, 3)),
+    "stack_dim": (lambda x: ag.stack([x, x * 3], dim=1), lambda t: _torch().stack([t, t * 3], dim=1), (2, 3)),
+    "flip": (lambda x: x.flip(0, 2), lambda t: t.flip(0, 2), (2, 3, 4)),
+    "flip_list": (lambda x: ag.flip(x, [-1]), lambda t: _torch().flip(t, [-1]), (2, 3)),
+    "roll": (lambda x: x.roll(1, 1), lambda t: t.roll(1, 1), (2, 3)),
+    "roll_many": (lambda x: ag.roll(x, (-1, 5), (0, 1)), lambda t: _torch().roll(t, (-1, 5), (0, 1)), (3, 4)),
+    "roll_flat": (lambda x: x.roll(2), lambda t: t.roll(2), (2, 3)),
+    "repeat": (lambda x: x.repeat(2, 1, 3), lambda t: t.repeat(2, 1, 3), (2, 3)),
+    "repeat_interleave": (lambda x: x.repeat_interleave(2, dim=1), lambda t: t.repeat_interleave(2, dim=1), (2, 3)),
+    "repeat_interleave_counts": (lambda x: ag.repeat_interleave(x, np.array([1, 0, 3]), 0),
+                                 lambda t: _torch().repeat_interleave(t, _torch().tensor([1, 0, 3]), 0), (3, 2)),
+    "repeat_interleave_flat": (lambda x: x.repeat_interleave(2), lambda t: t.repeat_interleave(2), (2, 2)),
+    "chunk": (lambda x: ag.stack([c.sum(1) for c in x.chunk(3, 1)]),
+              lambda t: _torch().stack([c.sum(1) for c in t.chunk(3, 1)]), (2, 7)),
+    "split_size": (lambda x: ag.cat([c * (i + 1) for i, c in enumerate(x.split(2, 1))], 1),
+                   lambda t: _torch().cat([c * (i + 1) for i, c in enumerate(t.split(2, 1))], 1), (2, 5)),
+    "split_sections": (lambda x: ag.cat([c * (i + 1) for i, c in enumerate(ag.split(x, [1, 3], 0))], 0),
+                       lambda t: _torch().cat([c * (i + 1) for i, c in enumerate(t.split([1, 3], 0))], 0), (4, 2)),
+    "unbind": (lambda x: ag.stack([r * i for i, r in enumerate(x.unbind(1))]),
+               lambda t: _torch().stack([r * i for i, r in enumerate(t.unbind(1))]), (2, 3)),
+    "unfold": (lambda x: x.unfold(1, 3, 2), lambda t: t.unfold(1, 3, 2), (2, 7)),
+    "unfold_overlap": (lambda x: x.unfold(0, 2, 1), lambda t: t.unfold(0, 2, 1), (4, 2)),
+    "pad_constant": (lambda x: F.pad(x, (1, 2)), lambda t: _f().pad(t, (1, 2)), (2, 3)),
+    "pad_value_negative": (lambda x: F.pad(x, (1, -1, -1, 2), value=0.5),
+                           lambda t: _f().pad(t, (1, -1, -1, 2), value=0.5), (2, 3, 4)),
+    "pad_reflect": (lambda x: F.pad(x, (2, 1, 1, 1), mode="reflect"),
+                    lambda t: _f().pad(t, (2, 1, 1, 1), mode="reflect"), (1, 2, 3, 4)),
+    "pad_replicate": (lambda x: F.pad(x, (3, 1), mode="replicate"),
+                      lambda t: _f().pad(t, (3, 1), mode="replicate"), (1, 2, 3)),
+    "pad_circular": (lambda x: F.pad(x, (1, 2, 2, 0), mode="circular"),
+                     lambda t: _f().pad(t, (1, 2, 2, 0), mode="circular"), (1, 2, 3, 4)),
+    "pad_circular_crop": (lambda x: F.pad(x, (-1, 2), mode="circular"),
+                          lambda t: _f().pad(t, (-1, 2), mode="circular"), (1, 2, 4)),
+}
+
+
+@pytest.mark.parametrize("name", TORCH_NAMES)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_torch_names_gradcheck_and_gradgradcheck(name, seed):
+    ours, _, shape = TORCH_NAMES[name]
+    x = Tensor(np.random.default_rng(seed).normal(size=shape), requires_grad=True)
+    assert_gradients_match(ours, x)
+    assert_second_gradients_match(ours, x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", TORCH_NAMES)
+def test_torch_names_match_torch(name, dtype):
+    _torch()
+    ours, theirs, shape = TORCH_NAMES[name]
+    assert_matches_torch(ours, theirs, np.random.default_rng(9).normal(size=shape), dtype=dtype)
+
+
+@given(x=tensors(min_dims=1), data=st.data())
+def test_drawn_flip_roll_repeat_against_numpy(x, data):
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    shift = data.draw(st.integers(-6, 6))
+    reps = tuple(data.draw(st.lists(st.integers(1, 2), min_size=x.ndim, max_size=x.ndim + 1)))
+    check(lambda t: t.flip(dim), x, np.flip(x.data, dim))
+    check(lambda t: t.roll(shift, dim), x, np.roll(x.data, shift, dim))
+    check(lambda t: t.repeat(*reps), x, np.tile(x.data, reps))
+
+
+def test_views_and_splits_return_the_expected_structure():
+    x = Tensor(np.arange(10.0))
+    assert [c.shape for c in x.chunk(3)] == [(4,), (4,), (2,)]
+    assert [c.shape for c in x.split(4)] == [(4,), (4,), (2,)]
+    assert len(Tensor(np.ones((2, 3))).unbind(1)) == 3
+    assert Tensor(np.ones((2, 1, 3))).squeeze(0).shape == (2, 1, 3)  # PyTorch: not size 1, unchanged
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda x: x.unflatten(1, (2, 2)), ValueError, r"unflatten: sizes \(2, 2\) do not multiply to the size 3"),
+    (lambda x: x.expand(3), ValueError, "expand: 1 sizes"),
+    (lambda x: x.expand(3, 3), ValueError, r"expand: a tensor of shape \(2, 3\) cannot be expanded to \(3, 3\)"),
+    (lambda x: x.expand(-1, 2, 3), ValueError, "expand: -1 is not allowed for the new leading dimensions"),
+    (lambda x: x[None].t(), ValueError, "t: expects a tensor with at most 2 dimensions"),
+    (lambda x: x[0].mT, ValueError, "mT: expects a tensor with at least 2 dimensions"),
+    (lambda x: x.flip(0, 0), ValueError, "flip: repeated dimension"),
+    (lambda x: x.roll((1, 2), 0), ValueError, "roll: shifts"),
+    (lambda x: x.repeat(2), ValueError, "repeat: sizes"),
+    (lambda x: x.repeat_interleave(np.array([1, 2])), ValueError, "repeat_interleave: repeats must be"),
+    (lambda x: x.split([1, 1], 1), ValueError, r"split: sections \[1, 1\] do not add up to the size 3"),
+    (lambda x: x.chunk(0), ValueError, "chunk: chunks must be a positive int"),
+    (lambda x: x.unfold(1, 4, 1), ValueError, r"unfold: size 4 must be in \[0, 3\]"),
+    (lambda x: F.pad(x, (1,)), ValueError, r"pad: pad \(1,\) must be pairs of ints"),
+    (lambda x: F.pad(x, (1, 1), mode="wrap"), ValueError, "pad: mode must be"),
+    (lambda x: F.pad(x, (3, 0), mode="reflect"), ValueError, r"pad: reflect padding \(3, 0\) of dimension 1"),
+    (lambda x: F.pad(x, (1, 1), mode="reflect", value=1.0), ValueError, "pad: value is only used"),
+    (lambda x: F.pad(x, (-2, -2)), ValueError, "pad: negative pad"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_torch_names_bad_input_messages(call, error, message):
+    with pytest.raises(error, match=message):
+        call(Tensor(np.ones((2, 3))))
