@@ -16,6 +16,7 @@ from .grad_mode import _mode
 from .ops import elementwise, linalg, reduce
 from .ops import movement, scan
 from .ops import shape as shape_ops
+from .ops import comparison
 from .tensor import Tensor
 
 UFUNCS = {
@@ -91,6 +92,18 @@ FUNCTIONS = {
     xp.min: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
     xp.amin: lambda a, axis=None, keepdims=False: reduce.amin(a, axis, keepdims),
 }
+
+# ----- comparisons (issue 9 API): np.isclose / np.allclose on Tensors are dyngrad's
+def _operand(value):
+    return value if isinstance(value, Tensor) else xp.asarray(value)
+
+
+FUNCTIONS.update({
+    xp.isclose: lambda a, b, rtol=1e-05, atol=1e-08, equal_nan=False: comparison.isclose(
+        _operand(a), _operand(b), rtol, atol, equal_nan),
+    xp.allclose: lambda a, b, rtol=1e-05, atol=1e-08, equal_nan=False: comparison.allclose(
+        _operand(a), _operand(b), rtol, atol, equal_nan),
+})
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):

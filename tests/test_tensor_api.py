@@ -268,3 +268,6 @@ def test_numpy_non_differentiable_ufuncs_give_tensors_outside_the_graph():
     assert np.greater(t, 0).tolist() == [True, False, False]
     out = np.zeros(3, bool)
     assert np.greater(t, 0, out=out) is out                    # out= still writes into the array
+    close = np.isclose(t, [1.0, -2.1, 0.0])
+    assert isinstance(close, Tensor) and close.tolist() == [True, False, True]
+    assert np.allclose(t, t.data) is True and np.allclose([1.0, -2.0, 1.0], t) is False
