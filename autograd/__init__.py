@@ -49,4 +49,21 @@ from .ops.distance import cosine_similarity
 from .ops.norm import batch_norm, embedding, group_norm, instance_norm, layer_norm
 from .ops.pool import avg_pool1d, max_pool1d
 
+# ----- creation, dtypes, devices, random state, comparisons (issue 9 API) -------------
+from . import cuda, random
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       is_floating_point, is_tensor, linspace, normal, numel, ones, ones_like, rand,
+                       rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros,
+                       zeros_like)
+from .device import device
+from .dtypes import (bool, cdouble, cfloat, complex64, complex128, double, finfo, float, float16,
+                     float32, float64, get_default_dtype, half, iinfo, int, int8, int16, int32, int64,
+                     long, set_default_dtype, short, uint8)
+from .ops.comparison import (allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal,
+                             ge, gt, isclose, isfinite, isinf, isnan, le, logical_and, logical_not,
+                             logical_or, logical_xor, lt, ne)
+from .ops.conversion import clone
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size
+
 __version__ = "0.1.0"

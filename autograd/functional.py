@@ -49,7 +49,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of func", "vjp")
         _check_outputs_differentiable(outputs, strict, "vjp")
         if v is None:
-            if len(outputs) != 1 or outputs[0].size != 1:
+            if len(outputs) != 1 or outputs[0].numel() != 1:
                 raise RuntimeError("vjp: v can be None only when func returns a single Tensor with one element; "
                                    f"func returned {_describe(outputs, outputs_is_tuple)}: pass v")
         else:
@@ -208,8 +208,8 @@ def _jacobian_rows(i, out, inputs, create_graph, strict):
     """d outputs[i] / d inputs[j] for every j, one backward per element of outputs[i]."""
     rows = [[] for _ in inputs]
     if out.requires_grad:
-        basis = xp.zeros(out.size, dtype=out.dtype)
-        for k in range(out.size):
+        basis = xp.zeros(out.numel(), dtype=out.dtype)
+        for k in range(out.numel()):
             basis[k] = 1
             grads = _grad(out, inputs, grad_outputs=basis.reshape(out.shape).copy(), retain_graph=True,
                           create_graph=create_graph, allow_unused=True)
@@ -239,8 +239,8 @@ def _jacobian_by_columns(outputs, inputs):
     for j, (g, x) in enumerate(zip(transposed, inputs)):
         columns = [[] for _ in outputs]
         if g is not None and g.requires_grad:
-            basis = xp.zeros(x.size, dtype=x.dtype)
-            for k in range(x.size):
+            basis = xp.zeros(x.numel(), dtype=x.dtype)
+            for k in range(x.numel()):
                 basis[k] = 1
                 per_u = _grad(g, u, grad_outputs=basis.reshape(x.shape).copy(), retain_graph=True,
                               allow_unused=True)
@@ -310,7 +310,7 @@ def _check_floating(inputs, fn):
 
 def _vector_for_inputs(v, inputs, inputs_is_tuple, create_graph, fn):
     if v is None:
-        if len(inputs) != 1 or inputs[0].size != 1:
+        if len(inputs) != 1 or inputs[0].numel() != 1:
             raise RuntimeError(f"{fn}: v can be None only when inputs is a single Tensor with one element; "
                                f"inputs is {_describe(inputs, inputs_is_tuple)}: pass v")
         return None
@@ -339,7 +339,7 @@ def _describe(tensors, is_tuple):
 def _check_single_element(outputs, outputs_is_tuple, fn):
     if outputs_is_tuple:
         raise RuntimeError(f"{fn}: func must return a single Tensor, not a tuple")
-    if outputs[0].size != 1:
+    if outputs[0].numel() != 1:
         raise RuntimeError(f"{fn}: func must return a Tensor with a single element; got shape {outputs[0].shape}")
 
 

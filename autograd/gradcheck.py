@@ -123,7 +123,7 @@ def gradgradcheck(fn, *inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3
             y = fn(*xs)
             wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
             if not y.requires_grad:
-                return Tensor(xp.zeros(sum(x.size for x in wrt)))
+                return Tensor(xp.zeros(sum(x.numel() for x in wrt)))
             grads = grad(y, wrt, grad_outputs=v, create_graph=True, allow_unused=True)
             flat = [(g if g is not None else Tensor(xp.zeros(x.shape))).reshape(-1) for g, x in zip(grads, wrt)]
             return flat[0] if len(flat) == 1 else concatenate(flat)

@@ -4,9 +4,9 @@
   and `np.where(c, t, 0)` are Tensors in the graph. This is also what makes the backward
   rules differentiable: a rule written as `grad * xp.exp(y)` computes on arrays for a
   first-order backward and records the graph when handed Tensors (create_graph=True).
-- Non-differentiable ufuncs (comparisons, `isnan`, ...) give plain arrays, as the Tensor
-  comparison operators do; the piecewise-constant `sign`, `floor`, `ceil`, `trunc` and
-  `rint` run their ops (zero gradient, as PyTorch).
+- Non-differentiable ufuncs (comparisons, `isnan`, ...) give Tensors outside the graph, as
+  the Tensor comparison operators do (`np.equal(a, t)` is `a == t`); the piecewise-constant
+  `sign`, `floor`, `ceil`, `trunc` and `rint` run their ops (zero gradient, as PyTorch).
 - `out=` writes into the given array in place, outside the graph: `p.data -= lr * p.grad`.
 - Anything else runs on the underlying arrays and returns arrays, like `np.asarray(t)`
   first, except when that would silently drop the graph (an input requires grad and grad
@@ -18,6 +18,7 @@ from .ops import elementwise, linalg, reduce
 from .ops import math as math_ops
 from .ops import movement, scan
 from .ops import shape as shape_ops
+from .ops import comparison
 from .tensor import Tensor
 
 UFUNCS = {
@@ -115,13 +116,27 @@ FUNCTIONS.update({
 })
 
 
+# ----- comparisons (issue 9 API): np.isclose / np.allclose on Tensors are dyngrad's
+def _operand(value):
+    return value if isinstance(value, Tensor) else xp.asarray(value)
+
+
+FUNCTIONS.update({
+    xp.isclose: lambda a, b, rtol=1e-05, atol=1e-08, equal_nan=False: comparison.isclose(
+        _operand(a), _operand(b), rtol, atol, equal_nan),
+    xp.allclose: lambda a, b, rtol=1e-05, atol=1e-08, equal_nan=False: comparison.allclose(
+        _operand(a), _operand(b), rtol, atol, equal_nan),
+})
+
+
 def array_ufunc(ufunc, method, inputs, kwargs):
     if method == "__call__" and not kwargs:
         op = UFUNCS.get(ufunc)
         if op is not None:
             return op(*inputs)
     if ufunc in NON_DIFFERENTIABLE:
-        return getattr(ufunc, method)(*_arrays(inputs), **kwargs)
+        result = getattr(ufunc, method)(*_arrays(inputs), **kwargs)
+        return result if "out" in kwargs else Tensor._make(xp.asarray(result))
     _refuse_dropping_the_graph(f"numpy.{ufunc.__name__}", inputs)
     out = kwargs.get("out")
     if out is not None:

@@ -7,9 +7,12 @@ the graph walk lives in `engine.py`.
 import operator
 import weakref
 
+from . import dtypes
 from .backend import xp
+from .device import CPU, as_device
 from .grad_mode import _mode
 from .hooks import RemovableHandle
+from .ops.validation import check_axis
 
 
 class VersionCounter:
@@ -25,12 +28,34 @@ def _is_floating(dtype):
     return dtype.kind == "f"
 
 
+class Size(tuple):
+    """A tensor's shape, as torch.Size: a tuple of ints that also knows its element count."""
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self):
+        return f"autograd.Size({list(self)})"
+
+
+def _in_place(ufunc):
+    """`ufunc(data, *args)` written into data itself: a `change` for `Tensor._inplace`."""
+    def change(data, *args):
+        ufunc(data, *args, out=data)
+    return change
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
     Tensor(data, requires_grad=False, dtype=None)
-      data: array, list or number. Python scalars and lists become float32 unless `dtype`
-      says otherwise; NumPy arrays keep their dtype and are not copied.
+      data: array, list or number. Python scalars and lists become the default dtype
+      (float32, see `autograd.set_default_dtype`) unless `dtype` says otherwise, as
+      `torch.Tensor(data)`; NumPy arrays keep their dtype and are not copied.
+      (`autograd.tensor(data)` infers int64 and bool as `torch.tensor` does.)
 
     `.grad` is None or a Tensor of the same shape and dtype. NumPy interop goes both
     ways: `np.asarray(t)`, `array * t` (a Tensor, in the graph), `array -= t` (in place
@@ -47,7 +72,7 @@ class Tensor:
         if isinstance(data, (xp.ndarray, xp.generic)):
             data = xp.asarray(data, dtype=dtype)
         else:
-            data = xp.asarray(data, dtype=xp.float32 if dtype is None else dtype)
+            data = xp.asarray(data, dtype=dtypes.get_default_dtype() if dtype is None else dtype)
         if data.dtype == object:
             raise TypeError("Tensor data must be numeric; got an array of Python objects")
         if requires_grad and not _is_floating(data.dtype):
@@ -112,10 +137,6 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self):
-        return self.data.size
-
-    @property
     def is_leaf(self):
         """True for tensors the user made (and for results of ops that needed no grad)."""
         return self._node is None
@@ -130,10 +151,17 @@ class Tensor:
         return self.transpose()
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
         return self.data.item()
 
-    def numpy(self):
-        """The underlying array (shares memory; not part of the graph)."""
+    def numpy(self, force=False):
+        """The underlying array (shares memory). As PyTorch, refused on a tensor that requires
+        grad unless force=True: use `t.detach().numpy()` (or `t.data`)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
         return self.data
 
     def tolist(self):
@@ -152,16 +180,24 @@ class Tensor:
 
     # Without __bool__, Python would judge truth by __len__: Tensor([0.0]) would be True.
     def __bool__(self):
-        return bool(self.data)
+        if self.data.size != 1:
+            kind = "no values" if self.data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {kind} is ambiguous")
+        return bool(self.data.item())
 
     def __format__(self, spec):
         return format(self.data.item() if self.data.ndim == 0 else self.data, spec)
 
     def __float__(self):
-        return float(self.data)
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.data)
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.data.item()
 
     def __repr__(self):
         extra = ""
@@ -273,17 +309,17 @@ class Tensor:
     def __setitem__(self, index, value):
         self._inplace("setitem", operator.setitem, _raw(index), _raw(value))
 
-    def add_(self, other):
-        return self.__iadd__(other)
+    def add_(self, other, *, alpha=1):
+        return self._inplace("add_", operator.iadd, _raw(other) if alpha == 1 else _raw(other) * alpha)
 
-    def sub_(self, other):
-        return self.__isub__(other)
+    def sub_(self, other, *, alpha=1):
+        return self._inplace("sub_", operator.isub, _raw(other) if alpha == 1 else _raw(other) * alpha)
 
     def mul_(self, other):
-        return self.__imul__(other)
+        return self._inplace("mul_", operator.imul, _raw(other))
 
     def div_(self, other):
-        return self.__itruediv__(other)
+        return self._inplace("div_", operator.itruediv, _raw(other))
 
     def zero_(self):
         return self._inplace("zero_", xp.copyto, 0)
@@ -340,24 +376,24 @@ class Tensor:
     def __getitem__(self, index):
         return shape_ops.getitem(self, index)
 
-    # Comparisons give plain boolean arrays: they are not differentiable.
+    # Comparisons give bool Tensors outside the graph (they are not differentiable).
     def __lt__(self, other):
-        return self.data < _raw(other)
+        return comparison.lt(self, other) if comparison.supported(other) else NotImplemented
 
     def __le__(self, other):
-        return self.data <= _raw(other)
+        return comparison.le(self, other) if comparison.supported(other) else NotImplemented
 
     def __gt__(self, other):
-        return self.data > _raw(other)
+        return comparison.gt(self, other) if comparison.supported(other) else NotImplemented
 
     def __ge__(self, other):
-        return self.data >= _raw(other)
+        return comparison.ge(self, other) if comparison.supported(other) else NotImplemented
 
     def __eq__(self, other):
-        return self.data == _raw(other)
+        return comparison.eq(self, other) if comparison.supported(other) else NotImplemented
 
     def __ne__(self, other):
-        return self.data != _raw(other)
+        return comparison.ne(self, other) if comparison.supported(other) else NotImplemented
 
     __hash__ = object.__hash__
 
@@ -601,6 +637,215 @@ class Tensor:
     def outer(self, other):
         return linalg.outer(self, other)
 
+    # ----- creation, conversion, comparison (issue 9 API) ------------------------------
+    def size(self, dim=None):
+        """The shape as an `autograd.Size` (a tuple), or the length of dimension `dim` (PyTorch)."""
+        if dim is None:
+            return Size(self.data.shape)
+        return self.data.shape[check_axis("size", dim, self.data.ndim)]
+
+    def numel(self):
+        """The number of elements."""
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other)`; self when nothing changes."""
+        return conversion.to(self, *args, dtype=dtype, device=device, copy=copy)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        """An error until a GPU backend exists (`autograd.cuda.is_available()` is False)."""
+        as_device("cuda", "cuda")
+
+    def float(self):
+        return conversion.to(self, dtypes.float32)
+
+    def double(self):
+        return conversion.to(self, dtypes.float64)
+
+    def half(self):
+        return conversion.to(self, dtypes.float16)
+
+    def long(self):
+        return conversion.to(self, dtypes.int64)
+
+    def int(self):
+        return conversion.to(self, dtypes.int32)
+
+    def bool(self):
+        return conversion.to(self, dtypes.bool)
+
+    def type(self, dtype=None, non_blocking=False):
+        """PyTorch's type name ("torch.FloatTensor"), or the tensor converted to `dtype`."""
+        return conversion.type_(self, dtype)
+
+    def clone(self):
+        return conversion.clone(self)
+
+    def contiguous(self):
+        return conversion.contiguous(self)
+
+    def is_contiguous(self):
+        return bool(self.data.flags.c_contiguous)
+
+    def new_tensor(self, data, *, dtype=None, requires_grad=False):
+        return creation.tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return creation.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return creation.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        return creation.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
+        return creation.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                             requires_grad=requires_grad)
+
+    # in place, outside the graph (the rules of `_inplace`)
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with N(mean, std^2) draws from `generator` (default: the thread's default)."""
+        if std < 0:
+            raise ValueError(f"normal_: std must be non-negative, got {std}")
+        values = _generator(generator, "normal_").normal(mean, std, self.data.shape)
+        return self._inplace("normal_", xp.copyto, values)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with U(a, b) draws from `generator` (default: the thread's default)."""
+        if a > b:
+            raise ValueError(f"uniform_: expects a [from, to) range, but got from={a} > to={b}")
+        values = _generator(generator, "uniform_").uniform(a, b, self.data.shape)
+        return self._inplace("uniform_", xp.copyto, values)
+
+    def pow_(self, exponent):
+        return self._inplace("pow_", _in_place(xp.power), _raw(exponent))
+
+    def neg_(self):
+        return self._inplace("neg_", _in_place(xp.negative))
+
+    def abs_(self):
+        return self._inplace("abs_", _in_place(xp.absolute))
+
+    def sqrt_(self):
+        return self._inplace("sqrt_", _in_place(xp.sqrt))
+
+    def exp_(self):
+        return self._inplace("exp_", _in_place(xp.exp))
+
+    def log_(self):
+        return self._inplace("log_", _in_place(xp.log))
+
+    def clamp_(self, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        return self._inplace("clamp_", _in_place(xp.clip), _raw(min), _raw(max))
+
+    clip_ = clamp_
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """self += value * tensor1 * tensor2."""
+        return self._inplace("addcmul_", operator.iadd, value * _raw(tensor1) * _raw(tensor2))
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """self += value * tensor1 / tensor2."""
+        return self._inplace("addcdiv_", operator.iadd, value * _raw(tensor1) / _raw(tensor2))
+
+    def lerp_(self, end, weight):
+        """self += weight * (end - self)."""
+        return self._inplace("lerp_", operator.iadd, _raw(weight) * (_raw(end) - self.data))
+
+    # comparisons (bool Tensors outside the graph), and & | ^ ~ on bool or integer tensors
+    def eq(self, other):
+        return comparison.eq(self, other)
+
+    def ne(self, other):
+        return comparison.ne(self, other)
+
+    def lt(self, other):
+        return comparison.lt(self, other)
+
+    def le(self, other):
+        return comparison.le(self, other)
+
+    def gt(self, other):
+        return comparison.gt(self, other)
+
+    def ge(self, other):
+        return comparison.ge(self, other)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return comparison.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return comparison.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        return comparison.equal(self, other)
+
+    def isnan(self):
+        return comparison.isnan(self)
+
+    def isinf(self):
+        return comparison.isinf(self)
+
+    def isfinite(self):
+        return comparison.isfinite(self)
+
+    def logical_and(self, other):
+        return comparison.logical_and(self, other)
+
+    def logical_or(self, other):
+        return comparison.logical_or(self, other)
+
+    def logical_xor(self, other):
+        return comparison.logical_xor(self, other)
+
+    def logical_not(self):
+        return comparison.logical_not(self)
+
+    def __and__(self, other):
+        return comparison.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return comparison.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return comparison.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return comparison.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return comparison.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return comparison.bitwise_xor(other, self)
+
+    def __invert__(self):
+        return comparison.bitwise_not(self)
+
 
     # ----- elementwise math and activations (issue9-math) -------------------------------
     def sin(self):
@@ -734,3 +979,7 @@ from .ops import shape as shape_ops  # noqa: E402
 from .ops import index as index_ops, movement, scan  # noqa: E402
 from .ops import sort as sort_ops  # noqa: E402
 from .ops import activation, math as math_ops  # noqa: E402  (issue9-math)
+# creation, conversion, comparison (issue 9 API)
+from .ops import comparison, conversion  # noqa: E402
+from . import creation  # noqa: E402
+from .random import resolve as _generator  # noqa: E402

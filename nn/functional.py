@@ -5,6 +5,7 @@ and losses.py, the normalisations in norm.py); the dropouts, which draw from nn'
 generator, are short compositions of engine ops here, so their gradients come from the
 engine's backward rules and no backward code lives here.
 """
+import math
 import numbers
 
 from autograd.ops.conv import conv2d

@@ -1,60 +1,26 @@
 """Weight initialisation, in place, with PyTorch's names and formulas.
 
 Every function fills `tensor.data` (a Tensor or Parameter; a plain ndarray works too)
-and returns the tensor. All draws (and dropout's) come from `default_generator()`, which
-`nn.manual_seed(seed)` reseeds, so a seeded model construction (and dropout) is
-reproducible. Values are drawn in float64 and cast to the tensor's dtype.
+and returns the tensor. All draws (and dropout's) come from the calling thread's default
+generator (`autograd.random`: `nn.manual_seed` is `autograd.manual_seed`), so a seeded
+model construction (and dropout) is reproducible. Values are drawn in float64 and cast to
+the tensor's dtype.
 
-Each drawing function also takes ``generator=`` (a numpy.random.Generator), as PyTorch's.
-
-Random state per thread: `manual_seed` gives the calling thread its own Generator (and
-makes it the default of threads that never seeded), so two threads that each seed and
-train a model draw from separate streams and each get the result of a sequential run.
-A program that seeds once, in one thread, behaves as with one global generator.
+Each drawing function also takes ``generator=`` (an `autograd.Generator`, or a
+numpy.random.Generator), as PyTorch's.
 
 fan_in / fan_out of a weight (out, in, *kernel) are in * prod(kernel) and
 out * prod(kernel), as in PyTorch.
 """
 import math
-import threading
 
 import numpy as np
 
+# The random state is autograd's (one implementation for tensors, init, dropout, loaders).
+from autograd.random import _seed_thread, default_generator, manual_seed  # noqa: F401
+from autograd.random import resolve as _generator
+
 from .module import _raw
-
-_shared = {"generator": np.random.default_rng()}   # for threads that never called manual_seed
-_per_thread = threading.local()
-
-
-def manual_seed(seed):
-    """Reseed the calling thread's generator behind `nn.init` and dropout (also the default
-    of threads that never seeded); returns the new Generator."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed!r}")
-    generator = np.random.default_rng(int(seed))
-    _per_thread.generator = _shared["generator"] = generator
-    return generator
-
-
-def default_generator():
-    """The Generator that init functions and dropout draw from in the calling thread."""
-    return getattr(_per_thread, "generator", None) or _shared["generator"]
-
-
-def _seed_thread(seed):
-    """Reseed only the calling thread's generator (fit's per-epoch reseeding: other
-    threads' default stays what the user seeded)."""
-    _per_thread.generator = np.random.default_rng(seed)
-    return _per_thread.generator
-
-
-def _generator(generator, name):
-    if generator is None:
-        return default_generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{name}: generator must be a numpy.random.Generator, "
-                        f"got {type(generator).__name__}")
-    return generator
 
 
 def _array(tensor, name):

@@ -46,7 +46,7 @@ def test_float32_is_never_promoted_and_float32_leaves_get_float32_grads():
 
 def test_properties():
     t = Tensor(np.arange(6.0).reshape(2, 3))
-    assert t.shape == (2, 3) and t.ndim == 2 and t.dtype == np.float64 and t.size == 6 and len(t) == 2
+    assert t.shape == (2, 3) and t.ndim == 2 and t.dtype == np.float64 and t.numel() == 6 and len(t) == 2
     assert t.numpy() is t.data
     assert t.T.shape == (3, 2)
     assert Tensor([4.0]).item() == 4.0 and float(Tensor(2.5)) == 2.5 and int(Tensor(3.0)) == 3
@@ -55,8 +55,10 @@ def test_properties():
 
 def test_truth_value_follows_the_data():
     assert not Tensor([0.0]) and Tensor(1.0)
-    with pytest.raises(ValueError, match="ambiguous"):
+    with pytest.raises(RuntimeError, match="with more than one value is ambiguous"):
         bool(Tensor([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="with no values is ambiguous"):
+        bool(Tensor(np.zeros(0)))
 
 
 def test_repr_shows_the_producing_op():
@@ -67,14 +69,14 @@ def test_repr_shows_the_producing_op():
     assert repr(Tensor([1.0])) == "Tensor([1.], dtype=float32)"
 
 
-def test_comparisons_return_boolean_arrays():
-    t = Tensor(np.array([1.0, 2.0, 3.0]))
+def test_comparisons_return_bool_tensors_outside_the_graph():
+    t = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     for result, expected in [(t < 2, [True, False, False]), (t <= 2, [True, True, False]),
                              (t > 2, [False, False, True]), (t >= 2, [False, True, True]),
                              (t == 2, [False, True, False]), (t != Tensor(np.array([1.0, 0.0, 3.0])),
                                                               [False, True, False])]:
-        assert isinstance(result, np.ndarray)
-        np.testing.assert_array_equal(result, expected)
+        assert isinstance(result, Tensor) and result.dtype == np.bool_ and not result.requires_grad
+        np.testing.assert_array_equal(result.data, expected)
     assert len({t, t}) == 1  # still hashable by identity
 
 

@@ -194,10 +194,10 @@ def _root_title(L):
         title = L.root_name
     elif node in L.node_names:
         title = L.node_names[node]
-    elif root.size == 1 and is_loss(node):
+    elif root.numel() == 1 and is_loss(node):
         title = "loss"
     else:
         title = node.name
-    if root.size == 1:
+    if root.numel() == 1:
         title += f" = {_number(root.data.reshape(()))}"
     return title

@@ -64,7 +64,7 @@ def _circuit(g, L, step=None):
 def _backward_view(g, L, show_shapes, show_values, show_grads):
     """torchviz's picture: backward nodes, AccumulateGrad into leaves, gradient shapes on edges."""
     ids = {n: f"op{i}" for i, n in enumerate(L.kept)}
-    seed = "1" if L.root.size == 1 else _shape(L.root.shape)
+    seed = "1" if L.root.numel() == 1 else _shape(L.root.shape)
     g.node("root", _html(f"d{_root_title(L).split(' = ')[0]}/d{_root_title(L).split(' = ')[0]}",
                          [(f"seed gradient {seed}", "")]), **ROOT)
     leaves = {}
