@@ -124,6 +124,13 @@ def build_parser(prog="dyngrad train"):
                         help="run folder (default: a new runs/<model>-<date>-<time> in the "
                              "current folder)")
     parser.add_argument("--seed", type=_non_negative_int, default=0, help="seeds everything")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="floating-point type of the data and the parameters (float64 "
+                             "for exact comparisons, e.g. of a --distributed run)")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over MPI ranks: run as `mpirun -n K dyngrad train "
+                             "--distributed ...`; --batch-size is the global batch, sharded over "
+                             "the ranks (needs dyngrad[mpi]; docs/scale.md)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from <out>/checkpoint.npz (needs --out; default: start anew)")
     parser.add_argument("--quiet", action="store_true",
@@ -204,24 +211,44 @@ def main(argv=None, prog="dyngrad train"):
         return 130
 
 
-def run(args):
+def run(args, callbacks=()):
+    """Train as the parsed ``args`` say and write the run folder; ``callbacks`` go to fit
+    (the sweep's pruner). With --distributed, rank 0 alone writes and prints."""
+    if args.distributed:
+        from nn.parallel import DistributedDataParallel, abort_on_failure
+
+        try:
+            ddp = DistributedDataParallel.from_mpi()
+        except ImportError as error:
+            raise UsageError(f"--distributed: {error}")
+        with abort_on_failure(ddp.comm, "dyngrad train --distributed", advice=(
+                f"restart the same command with --resume to continue from {args.out}")):
+            return _run(args, [*callbacks, ddp], rank0=ddp.rank == 0)
+    return _run(args, callbacks)
+
+
+def _run(args, callbacks, rank0=True):
     import nn
     from nn.train import CheckpointError, evaluate, fit
 
     started = time.perf_counter()
     data = load_data(args)
+    if args.dtype != "float32":
+        data.update({key: data[key].astype(args.dtype) for key in ("X_train", "X_val", "X_test")})
     try:  # after the data (a bad --data-dir leaves no empty run folder), before training
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"--out {args.out}: cannot create the run folder ({error.strerror}); "
                          "pass a folder you can write to")
-    say = (lambda *a: None) if args.quiet else print
+    say = (lambda *a: None) if args.quiet or not rank0 else print
     say(f"data: {data['source']}")
     say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
         f"test {len(data['X_test'])} images")
 
     nn.manual_seed(args.seed)
     model = build_model(args, data["X_train"].shape[1:])
+    if args.dtype != "float32":
+        _cast(model, args.dtype)
     # Seeded, so a resumed run rebuilds the same initial weights: what the filters moved from.
     first = _first_layer(model)
     initial = None if first is None else first.weight.data.copy()
@@ -235,13 +262,16 @@ def run(args):
         history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
                       data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
                       lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
-                      seed=args.seed, quiet=args.quiet)
+                      seed=args.seed, quiet=args.quiet or not rank0, callbacks=callbacks,
+                      write_checkpoints=rank0)
     except CheckpointError as error:
         advice = ("delete it, or leave out --resume to start over" if error.corrupt else
                   "use another --out, or leave out --resume to start over")
         raise UsageError(f"cannot resume: {error}\n({advice})")
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
+    if not rank0:
+        return 0
     print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "
           f"best validation accuracy {history['best_val_acc']} at epoch {history['best_epoch']})")
 
@@ -383,6 +413,17 @@ def build_optimizer(args, model):
     if args.optimizer == "rmsprop":
         return nn.optim.RMSprop(params, lr=args.lr)
     return nn.optim.Adam(params, lr=args.lr)
+
+
+def _cast(model, dtype):
+    """Convert the model's floating-point parameters and buffers to ``dtype`` in place."""
+    for module in model.modules():
+        for param in module._parameters.values():
+            if param is not None and param.data.dtype.kind == "f":
+                param.data = param.data.astype(dtype)
+        for name, buffer in list(module._buffers.items()):
+            if buffer is not None and np.asarray(buffer).dtype.kind == "f":
+                setattr(module, name, np.asarray(buffer).astype(dtype))   # re-registers it
 
 
 def count_parameters(model):
