@@ -291,7 +291,7 @@ def _make_pruning_callback(trial, epochs):
 
 def _objective(out, config, space):
     optuna = require_optuna()
-    from nn.train import NonFiniteLossError
+    from nn.train import CHECKPOINT_NAME, NonFiniteLossError
 
     def objective(trial):
         original = optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(
@@ -305,6 +305,11 @@ def _objective(out, config, space):
         trial.set_user_attr("argv", argv)
         trial.set_user_attr("folder", str(folder.relative_to(out)))
         args = _parse_train(argv)
+        if (folder / CHECKPOINT_NAME).is_file():     # a re-queued trial: say where it resumes
+            import nn
+
+            trial.set_user_attr("resumed_after_epoch",
+                                int(nn.load(folder / CHECKPOINT_NAME)["epoch"]))
         try:
             code = train_command.run(args, callbacks=[_make_pruning_callback(trial, args.epochs)])
         except NonFiniteLossError as error:
@@ -441,7 +446,7 @@ def write_results(out, study, space, fixed):
     """results.csv / results.json (one row per trial), sweep.png, best_model.npz + best.json.
 
     A row: trial, state, params, lr and reg (the values the trial trained with), val_acc
-    (per epoch), best_val_acc, folder; test_acc for the best trial only (selection is on
+    (per epoch), best_val_acc, folder, resumed_after_epoch (a re-queued trial); test_acc for the best trial only (selection is on
     validation, as in CS231n). Returns the rows.
     """
     out = Path(out)
@@ -457,6 +462,7 @@ def write_results(out, study, space, fixed):
             "best_val_acc": trial.value if trial.value is not None else
             (max(val_acc) if val_acc else None),
             "test_acc": None, "best": False, "folder": trial.user_attrs.get("folder"),
+            "resumed_after_epoch": trial.user_attrs.get("resumed_after_epoch"),
             "seconds": trial.duration.total_seconds() if trial.duration else None})
     complete = [r for r, t in zip(rows, study.trials) if t.state.name == "COMPLETE"]
     best = max(complete, key=lambda r: r["best_val_acc"]) if complete else None
@@ -537,7 +543,7 @@ def plot_sweep(rows, path=None, figsize=(6.4, 4.8), dpi=100):
 def build_parser(prog="dyngrad sweep"):
     parser = argparse.ArgumentParser(
         prog=prog, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False,
-        description=__doc__.split("\n\n", 2)[2].rsplit("\n\nThe Python API", 1)[0],
+        description=__doc__.split("\n\n", 2)[2].rsplit("\nThe Python API", 1)[0],
         epilog="examples:\n  dyngrad sweep --model softmax --trials 4 --workers 2 --epochs 1 "
                "--train-size 2000 --out S\n  dyngrad sweep --model two_layer --sampler grid "
                "--space lr=log:1e-4:1e-2:3 --space reg=log:1e-5:1e-1:3 --out G\n"

@@ -20,3 +20,11 @@ def test_distributed_without_mpi4py_says_install_the_extra(tmp_path):
     assert done.returncode == 2
     assert "pip install 'dyngrad[mpi]'" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_sweep_without_optuna_says_install_the_extra(tmp_path):
+    done = run_without("optuna", ["sweep", "--model", "softmax", "--trials", "4",
+                                  "--out", str(tmp_path / "S")])
+    assert done.returncode == 2
+    assert "install dyngrad[sweep]" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "S").exists()
