@@ -130,7 +130,8 @@ def build_parser(prog="dyngrad train"):
     parser.add_argument("--distributed", action="store_true",
                         help="data-parallel over MPI ranks: run as `mpirun -n K dyngrad train "
                              "--distributed ...`; --batch-size is the global batch, sharded over "
-                             "the ranks (needs dyngrad[mpi]; docs/scale.md)")
+                             "the ranks (needs dyngrad[mpi]; docs/scale.md; default: one "
+                             "process)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from <out>/checkpoint.npz (needs --out; default: start anew)")
     parser.add_argument("--quiet", action="store_true",
