@@ -402,11 +402,11 @@ def _write_config(out, config):
     path = out / CONFIG_NAME
     if path.is_file():
         saved = json.loads(path.read_text())
-        changed = [key for key in config if saved.get(key) != config[key]]
+        changed = [f"{key}: it has {saved.get(key)!r}, this command {config[key]!r}"
+                   for key in config if saved.get(key) != config[key]]
         if changed:
-            raise SweepError(
-                f"{out} holds a sweep with other settings ({'; '.join(f'{k}: it has {saved.get(k)!r}, this command {config[k]!r}' for k in changed)}); "
-                "rerun its command to continue it, or pass another --out")
+            raise SweepError(f"{out} holds a sweep with other settings ({'; '.join(changed)}); "
+                             "rerun its command to continue it, or pass another --out")
         return
     train_command._write_json(path, config)
 
@@ -436,7 +436,7 @@ def _run_workers(out, quotas, timeout, heartbeat, say):
 
 
 def _describe(params):
-    return ", ".join(f"{k}={_text(v) if not isinstance(v, float) else f'{v:.3g}'}"
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                      for k, v in params.items())
 
 
@@ -446,8 +446,8 @@ def write_results(out, study, space, fixed):
     """results.csv / results.json (one row per trial), sweep.png, best_model.npz + best.json.
 
     A row: trial, state, params, lr and reg (the values the trial trained with), val_acc
-    (per epoch), best_val_acc, folder, resumed_after_epoch (a re-queued trial); test_acc for the best trial only (selection is on
-    validation, as in CS231n). Returns the rows.
+    (per epoch), best_val_acc, folder, resumed_after_epoch (a re-queued trial); test_acc
+    for the best trial only (selection is on validation, as in CS231n). Returns the rows.
     """
     out = Path(out)
     rows = []
@@ -470,10 +470,11 @@ def write_results(out, study, space, fixed):
         best["best"] = True
         best["test_acc"] = study.trials[best["trial"]].user_attrs.get("test_acc")
         shutil.copyfile(out / best["folder"] / "model.npz", out / "best_model.npz")
+        argv = study.trials[best["trial"]].user_attrs["argv"][:-1]     # without --quiet
         train_command._write_json(out / "best.json", {
             "trial": best["trial"], "params": best["params"], "best_val_acc": best["best_val_acc"],
             "test_acc": best["test_acc"], "folder": best["folder"],
-            "command": "dyngrad train " + " ".join(study.trials[best["trial"]].user_attrs["argv"][:-1])})
+            "command": "dyngrad train " + " ".join(argv)})
     train_command._write_json(out / "results.json", {"fixed": list(fixed),
                                                      "space": [p.spec for p in space.values()],
                                                      "trials": rows})
@@ -590,7 +591,8 @@ def main(argv=None, prog="dyngrad sweep"):
     parser = build_parser(prog)
     args, fixed = parser.parse_known_args(argv)
     try:
-        out = args.out or Path("runs") / f"sweep-{_parse_train([*fixed, '--out', _UNUSED_OUT]).model}"
+        model = _parse_train([*fixed, "--out", _UNUSED_OUT]).model
+        out = args.out or Path("runs") / f"sweep-{model}"
         sweep(out, fixed, args.space, trials=args.trials, workers=args.workers,
               sampler=args.sampler, pruner=args.pruner, timeout=args.timeout,
               seed=args.sampler_seed, heartbeat=args.heartbeat, quiet=args.quiet)

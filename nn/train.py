@@ -52,8 +52,9 @@ import nn.functional as F
 from autograd import Tensor, no_grad
 from nn.data import DataLoader
 
-__all__ = ["fit", "Callback", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "CheckpointError",
-           "NonFiniteLossError", "checkpoint_record", "CHECKPOINT_NAME", "MODEL_NAME"]
+__all__ = ["fit", "Callback", "evaluate", "predict", "save_checkpoint", "load_checkpoint",
+           "CheckpointError", "NonFiniteLossError", "checkpoint_record", "CHECKPOINT_NAME",
+           "MODEL_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 MODEL_NAME = "model.npz"

@@ -102,7 +102,8 @@ def test_a_two_worker_sweep_completes_prunes_and_continues(tmp_path):
     best = next(r for r in rows2 if r["best"])
     assert best["params"]["lr"] == "1e-2" and best["test_acc"] > 0.4
     assert best["best_val_acc"] == max(r["best_val_acc"] for r in rows2 if r["state"] == "complete")
-    saved, trial_model = np.load(out / "best_model.npz"), np.load(out / best["folder"] / "model.npz")
+    saved = np.load(out / "best_model.npz")
+    trial_model = np.load(out / best["folder"] / "model.npz")
     assert all(np.array_equal(saved[k], trial_model[k]) for k in trial_model.files)
     csv_lines = (out / "results.csv").read_text().splitlines()
     assert len(csv_lines) == 5 and csv_lines[0].startswith("trial,state,lr,reg,best_val_acc")
