@@ -76,7 +76,7 @@ class DistributedDataParallel(Callback):
         self._weight = hi - lo
         if lo == hi:    # a global batch smaller than the ranks: one sample, weighted 0
             lo, hi = 0, 1
-        return _take(xb, lo, hi), _take(yb, lo, hi)
+        return xb[lo:hi], yb[lo:hi]
 
     def on_after_backward(self, epoch, batch, logs):
         grads = [p.grad for p in self._params]
@@ -114,10 +114,6 @@ class DistributedDataParallel(Callback):
             for buffer in module._buffers.values():
                 if buffer is not None:
                     self.comm.Bcast(buffer, root=0)
-
-
-def _take(batch, lo, hi):
-    return batch[lo:hi]
 
 
 def _in_place():

@@ -71,6 +71,16 @@ def test_the_cli_refuses_a_bad_space_before_any_trial(tmp_path):
     assert done.returncode == 2 and "--epochs" in done.stderr
 
 
+def test_the_command_and_its_example_alias_print_usage_when_bare(tmp_path):
+    for command in (["-m", "dyngrad", "sweep"], ["-m", "examples.sweep"]):
+        done = subprocess.run([sys.executable, *command], cwd=ROOT, env=ENV, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0 and "--space NAME=SPEC" in done.stdout, done.stderr
+    listed = subprocess.run([sys.executable, "-m", "dyngrad"], cwd=ROOT, env=ENV,
+                            capture_output=True, text=True, timeout=120)
+    assert "sweep" in listed.stdout
+
+
 # ---------------------------------------------------------------------------- studies
 
 GRID = ["--model", "softmax", "--epochs", "2", "--train-size", "500", "--val-size", "200",
