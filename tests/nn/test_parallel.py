@@ -72,3 +72,66 @@ def test_a_failing_rank_ends_the_whole_job(tmp_path):
     done = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "ending the whole job" in done.stderr and "--resume" in done.stderr
+
+
+SETUP = """
+import numpy as np
+import nn
+from nn.models import SoftmaxClassifier
+from nn.train import Callback, fit
+from nn.parallel import DistributedDataParallel, abort_on_failure
+
+ddp = DistributedDataParallel.from_mpi()
+rng = np.random.default_rng(0)
+X = rng.standard_normal((300, 5))
+y = (X[:, 0] + 0.3 * X[:, 1] > 0).astype(np.int64)
+
+
+def train(callbacks, batch_size, epochs=2):
+    nn.manual_seed(ddp.rank)            # unequal seeds: the broadcast from rank 0 evens them
+    model = SoftmaxClassifier(5, 2, weight_scale=1e-1, reg=1e-3)
+    for p in model.parameters():
+        p.data = p.data.astype(np.float64)
+    opt = nn.optim.Adam(model.parameters(), lr=1e-2)
+    history = fit(model, opt, X[:250], y[:250], X[250:], y[250:], epochs=epochs,
+                  batch_size=batch_size, seed=3, quiet=True, callbacks=callbacks)
+    return model, history
+"""
+
+
+def run_script(code, timeout=120):
+    command = [MPIEXEC, "-launcher", "fork", "-host", "127.0.0.1", "-n", "2", sys.executable,
+               "-c", SETUP + code]
+    return subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_unequal_shards_still_give_the_global_batch_step():
+    # batch 7 over 2 ranks: shards of 3 and 4 (and a last batch of 5: 2 and 3)
+    done = run_script("""
+model, history = train([ddp], batch_size=7)
+if ddp.rank == 0:
+    alone, alone_history = train([], batch_size=7)
+    worst = max(float(np.abs(model.state_dict()[k] - alone.state_dict()[k]).max())
+                for k in alone.state_dict())
+    assert worst < 1e-12, worst
+    assert np.allclose(history["loss"], alone_history["loss"], rtol=1e-12, atol=0)
+    print("agree", worst)
+""")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "agree" in done.stdout
+
+
+def test_a_failure_on_one_rank_aborts_the_others_instead_of_hanging():
+    done = run_script("""
+class Fail(Callback):
+    def on_batch_end(self, epoch, batch, logs):
+        if ddp.rank == 1 and batch == 2:
+            raise RuntimeError("rank 1 broke")
+
+with abort_on_failure(ddp.comm, "test job", advice="rerun it"):
+    train([ddp, Fail()], batch_size=10, epochs=200)     # rank 0 alone would wait forever
+""", timeout=60)
+    assert done.returncode != 0
+    assert "test job: rank 1 of 2 failed (RuntimeError: rank 1 broke); ending the whole job: " \
+           "rerun it" in done.stderr
