@@ -135,4 +135,5 @@ def abort_on_failure(comm, what, advice):
             traceback.print_exc()
         print(f"{what}: rank {rank} of {size} failed ({type(error).__name__}: {error}); "
               f"ending the whole job: {advice}", file=sys.stderr, flush=True)
+        time.sleep(1)   # let mpiexec forward the message: Abort kills the ranks' pipes with them
         comm.Abort(1)

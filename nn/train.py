@@ -147,7 +147,8 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     history: ``loss`` (every iteration), ``train_acc``, ``val_acc``, ``lr`` (the rate the
     epoch trained with), ``time`` (seconds per epoch, evaluation included), one entry per
     epoch; ``best_val_acc`` and ``best_epoch`` (1-based); ``nonfinite_losses`` (batches
-    whose loss was nan or inf). On return the model holds the best-on-validation
+    whose loss was nan or inf); ``stopped_epoch`` (the 1-based epoch a callback stopped
+    training after, or None). On return the model holds the best-on-validation
     parameters.
 
     ``train_acc_samples`` caps the training images used for train accuracy (a fixed
