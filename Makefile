@@ -1,6 +1,7 @@
 # Two commands on a fresh machine: `make demo` trains the main model, `make test` runs the tests.
 # Both create .venv first (the import name `autograd` collides with HIPS autograd on PyPI,
-# so dyngrad always lives in its own virtual environment).
+# so dyngrad always lives in its own virtual environment), with the optional extras sweep
+# (Optuna) and mpi (mpi4py and the MPICH wheel, which brings mpiexec) so their tests run.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,sweep,mpi]'
 	touch $(STAMP)
 
 install: $(STAMP)

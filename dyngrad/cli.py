@@ -8,6 +8,7 @@ import sys
 # name -> (module, one line for the usage)
 COMMANDS = {
     "train": ("dyngrad.train", "train a CS231n classifier on Fashion-MNIST or CIFAR-10"),
+    "sweep": ("dyngrad.sweep", "search training flags with Optuna (needs dyngrad[sweep])"),
 }
 
 

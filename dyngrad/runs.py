@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["UsageError", "RUN_FILES", "RunState", "run_files_in", "make_run_folder",
-           "remove_previous_run", "checkpoint_epoch", "interrupted", "write_metrics",
+           "remove_previous_run", "checkpoint_epoch", "interrupted", "write_json",
            "strict_json"]
 
 # Every file a run writes (nn.train's CHECKPOINT_NAME and MODEL_NAME among them): an --out
@@ -105,12 +105,12 @@ def checkpoint_epoch(path):
         return None
 
 
-def write_metrics(path, metrics):
-    """Write ``metrics`` as strict JSON (json.loads(..., parse_constant=...) never sees NaN or
-    Infinity), atomically."""
+def write_json(path, data):
+    """Write ``data`` (metrics.json, a sweep's tables) as strict JSON (json.loads(...,
+    parse_constant=...) never sees NaN or Infinity), atomically."""
     from nn.serialization import write_atomic
 
-    write_atomic(path, strict_json(metrics) + "\n")
+    write_atomic(path, strict_json(data) + "\n")
 
 
 def strict_json(obj):

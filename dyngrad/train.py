@@ -31,7 +31,7 @@ import numpy as np
 
 from .pictures import first_layer, weight_change, write_pictures
 from .runs import (RunState, UsageError, checkpoint_epoch, interrupted, make_run_folder,
-                   remove_previous_run, run_files_in, write_metrics)
+                   remove_previous_run, run_files_in, write_json)
 
 MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
@@ -143,6 +143,14 @@ def build_parser(prog="dyngrad train"):
                              "current folder); one that already holds a run is refused "
                              "unless --resume or --overwrite")
     parser.add_argument("--seed", type=_non_negative_int, default=0, help="seeds everything")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="floating-point type of the data and the parameters (float64 "
+                             "for exact comparisons, e.g. of a --distributed run)")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over MPI ranks: run as `mpirun -n K dyngrad train "
+                             "--distributed ...`; --batch-size is the global batch, sharded over "
+                             "the ranks (needs dyngrad[mpi]; docs/scale.md; default: one "
+                             "process)")
     parser.add_argument("--resume", action="store_true",
                         help="continue from <out>/checkpoint.npz (needs --out; every training "
                              "flag must match the checkpoint's, except --epochs, the total to "
@@ -175,6 +183,8 @@ def parse_args(argv=None, prog="dyngrad train"):
     # A default folder is new (created exclusively, see _make_run_folder); an explicit one may
     # hold a run already.
     args.fresh_out = args.out is None
+    if args.distributed and args.out is None:
+        parser.error("--distributed needs --out: every rank writes and resumes in one run folder")
     if args.out is None:
         for flag in ("resume", "overwrite"):
             if getattr(args, flag):
@@ -260,7 +270,23 @@ def main(argv=None, prog="dyngrad train"):
         return EXIT_INTERRUPTED
 
 
-def run(args, state=None):
+def run(args, state=None, callbacks=()):
+    """Train as the parsed ``args`` say and write the run folder; ``callbacks`` go to fit
+    (the sweep's pruner). With --distributed, rank 0 alone writes and prints."""
+    if args.distributed:
+        from nn.parallel import DistributedDataParallel, abort_on_failure
+
+        try:
+            ddp = DistributedDataParallel.from_mpi()
+        except ImportError as error:
+            raise UsageError(f"--distributed: {error}")
+        with abort_on_failure(ddp.comm, "dyngrad train --distributed", advice=(
+                f"restart the same command with --resume to continue from {args.out}")):
+            return _run(args, state, [*callbacks, ddp], rank0=ddp.rank == 0)
+    return _run(args, state, callbacks)
+
+
+def _run(args, state, callbacks, rank0=True):
     import nn
     from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError, evaluate, fit)
 
@@ -268,9 +294,12 @@ def run(args, state=None):
     started = time.perf_counter()
     resumed_from = _check_resume(args)
     data = load_data(args)
+    if args.dtype != "float32":
+        data.update({key: data[key].astype(args.dtype) for key in ("X_train", "X_val", "X_test")})
     _check_batchnorm(_raise_usage, args, len(data["X_train"]))
-    make_run_folder(args, state)
-    say = (lambda *a: None) if args.quiet else print
+    if rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
+        make_run_folder(args, state)
+    say = (lambda *a: None) if args.quiet or not rank0 else print
     say(f"data: {data['source']}")
     say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
         f"test {len(data['X_test'])} images")
@@ -281,6 +310,8 @@ def run(args, state=None):
 
     nn.manual_seed(args.seed)
     model = build_model(args, data["X_train"].shape[1:])
+    if args.dtype != "float32":
+        _cast(model, args.dtype)
     # Seeded, so a resumed run rebuilds the same initial weights: what the filters moved from.
     first = first_layer(model)
     initial = None if first is None else first.weight.data.copy()
@@ -298,19 +329,24 @@ def run(args, state=None):
             history = fit(model, optimizer, data["X_train"], data["y_train"], data["X_val"],
                           data["y_val"], epochs=args.epochs, batch_size=args.batch_size,
                           lr_scheduler=scheduler, checkpoint_dir=args.out, resume=args.resume,
-                          seed=args.seed, quiet=args.quiet,
+                          seed=args.seed, quiet=args.quiet or not rank0,
                           on_nonfinite_loss=NONFINITE_CHOICES[args.on_nonfinite_loss],
-                          config=training_config(args, data))
+                          config=training_config(args, data), callbacks=callbacks,
+                          write_checkpoints=rank0)
     except CheckpointError as error:
         advice = ("delete it, or leave out --resume to start over" if error.corrupt else
                   "resume with the checkpoint's flags, or train with these in a new run: "
                   "another --out, or --overwrite")
         raise UsageError(f"cannot resume: {error}\n({advice})")
     except NonFiniteLossError as error:
+        if not rank0:
+            return EXIT_DIVERGED
         return _diverged(args, error, model, data, resumed_from, started,
                          time.perf_counter() - train_started)
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
+    if not rank0:
+        return 0
     print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "
           f"best validation accuracy {history['best_val_acc']} at epoch {history['best_epoch']})")
     nonfinite = history.get("nonfinite_losses", 0)
@@ -331,7 +367,7 @@ def run(args, state=None):
                               metrics.get("first_layer_change"))
     metrics["total_time_s"] = time.perf_counter() - started
     metrics["files"] = sorted(["metrics.json", CHECKPOINT_NAME, "model.npz", *pictures])
-    write_metrics(args.out / "metrics.json", metrics)
+    write_json(args.out / "metrics.json", metrics)
     say(f"wrote {', '.join(metrics['files'])} to {args.out} "
         f"(training {train_time:.0f}s, total {metrics['total_time_s']:.0f}s)")
     return 0
@@ -436,7 +472,7 @@ def _diverged(args, error, model, data, resumed_from, started, train_time):
                   "--on-nonfinite-loss continue"})
     metrics["total_time_s"] = time.perf_counter() - started
     metrics["files"] = sorted(["metrics.json"] + ([CHECKPOINT_NAME] if saved else []))
-    write_metrics(args.out / "metrics.json", metrics)
+    write_json(args.out / "metrics.json", metrics)
     return EXIT_DIVERGED
 
 
@@ -555,6 +591,17 @@ def build_optimizer(args, model):
     if args.optimizer == "rmsprop":
         return nn.optim.RMSprop(params, lr=args.lr)
     return nn.optim.Adam(params, lr=args.lr)
+
+
+def _cast(model, dtype):
+    """Convert the model's floating-point parameters and buffers to ``dtype`` in place."""
+    for module in model.modules():
+        for param in module._parameters.values():
+            if param is not None and param.data.dtype.kind == "f":
+                param.data = param.data.astype(dtype)
+        for name, buffer in list(module._buffers.items()):
+            if buffer is not None and np.asarray(buffer).dtype.kind == "f":
+                setattr(module, name, np.asarray(buffer).astype(dtype))   # re-registers it
 
 
 def count_parameters(model):

@@ -24,6 +24,13 @@ update, with NonFiniteLossError saying where; the model then holds the best para
 far and the checkpoint the last finished epoch. ``on_nonfinite_loss="continue"`` trains
 on instead, counting such batches in ``history["nonfinite_losses"]`` and saying so.
 
+Callbacks: ``callbacks=[...]`` takes Callback objects (see Callback) whose hooks fit calls
+at the start, around every batch and after every epoch: metrics go in, and a hook that
+returns True stops training early (the Optuna pruner, early stopping, logging and the
+data-parallel runner of nn.parallel are callbacks). The epoch-end hooks run before that
+epoch's checkpoint is written (it records a stop, so resuming a stopped run trains no
+further); a hook that raises (Optuna's TrialPruned) leaves the previous epoch's checkpoint.
+
 Checkpoints record the model's class, the optimizer's class and settings and the
 caller's ``config`` (e.g. a command line's flags); ``resume=True`` refuses a checkpoint
 whose record differs, and a refused or failed resume leaves the model, optimizer and
@@ -45,8 +52,9 @@ import nn.functional as F
 from autograd import Tensor, no_grad
 from nn.data import DataLoader
 
-__all__ = ["fit", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "CheckpointError",
-           "NonFiniteLossError", "checkpoint_record", "CHECKPOINT_NAME", "MODEL_NAME"]
+__all__ = ["fit", "Callback", "evaluate", "predict", "save_checkpoint", "load_checkpoint",
+           "CheckpointError", "NonFiniteLossError", "checkpoint_record", "CHECKPOINT_NAME",
+           "MODEL_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 MODEL_NAME = "model.npz"
@@ -68,6 +76,38 @@ class NonFiniteLossError(FloatingPointError):
     def __init__(self, message, epoch, iteration, loss, history):
         super().__init__(message)
         self.epoch, self.iteration, self.loss, self.history = epoch, iteration, loss, history
+
+
+class Callback:
+    """Hooks fit() calls; subclass and override the ones you need (each does nothing here).
+
+    ``epoch`` and ``batch`` are 0-based. A hook that returns True stops training: from
+    on_batch_end the rest of that epoch's batches are skipped (the epoch is still evaluated
+    and checkpointed), from on_epoch_end no further epoch starts; either way fit then
+    returns normally with ``history["stopped_epoch"]`` (1-based) set.
+    """
+
+    def on_fit_begin(self, model, optimizer, start_epoch, history):
+        """Before the first epoch (``start_epoch`` > 0 after a resume)."""
+
+    def on_batch_begin(self, epoch, batch, xb, yb):
+        """Before the forward pass; return an (xb, yb) pair to train on it instead (e.g.
+        augmentation, or one rank's shard of the global batch), or None."""
+
+    def on_after_backward(self, epoch, batch, logs):
+        """Between backward() and optimizer.step(): gradients are in ``.grad``. ``logs``
+        holds ``loss`` and ``size`` (samples in the batch); a hook may replace ``loss``
+        with the value to record (e.g. the mean over all ranks)."""
+
+    def on_batch_end(self, epoch, batch, logs):
+        """After the update; ``logs`` as in on_after_backward. True stops (see above)."""
+
+    def on_epoch_end(self, epoch, logs):
+        """After evaluation, before the checkpoint; ``logs``: loss (the epoch's mean),
+        train_acc, val_acc, lr, time, history. True stops (see above)."""
+
+    def on_fit_end(self, history):
+        """After the best parameters are loaded back and model.npz is written."""
 
 
 def predict(model, X, batch_size=1000):
@@ -100,13 +140,15 @@ def evaluate(model, X, y, batch_size=1000):
 
 def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=100,
         lr_scheduler=None, checkpoint_dir=None, resume=False, seed=None, quiet=False,
-        train_acc_samples=1000, eval_batch_size=1000, on_nonfinite_loss="raise", config=None):
+        train_acc_samples=1000, eval_batch_size=1000, on_nonfinite_loss="raise", config=None,
+        callbacks=(), write_checkpoints=True):
     """Train ``model`` for ``epochs`` epochs; return the history dict.
 
     history: ``loss`` (every iteration), ``train_acc``, ``val_acc``, ``lr`` (the rate the
     epoch trained with), ``time`` (seconds per epoch, evaluation included), one entry per
     epoch; ``best_val_acc`` and ``best_epoch`` (1-based); ``nonfinite_losses`` (batches
-    whose loss was nan or inf). On return the model holds the best-on-validation
+    whose loss was nan or inf); ``stopped_epoch`` (the 1-based epoch a callback stopped
+    training after, or None). On return the model holds the best-on-validation
     parameters.
 
     ``train_acc_samples`` caps the training images used for train accuracy (a fixed
@@ -119,7 +161,9 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
 
     ``on_nonfinite_loss``: "raise" (stop with NonFiniteLossError, see the module
     docstring) or "continue". ``config``: a JSON-serialisable dict describing the run,
-    stored in the checkpoint and compared on resume.
+    stored in the checkpoint and compared on resume. ``callbacks``: Callback objects, called
+    in order (see Callback). ``write_checkpoints=False`` reads ``checkpoint_dir`` on resume
+    but writes nothing there (the ranks of a data-parallel run other than rank 0).
 
     Every argument is checked before any work is done. A checkpoint that can't be loaded
     on ``resume``, or that was written for another model class, optimizer or config,
@@ -128,6 +172,7 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     _check_fit_arguments(model, optimizer, X_train, y_train, X_val, y_val, epochs, batch_size,
                          resume, checkpoint_dir, train_acc_samples, eval_batch_size,
                          on_nonfinite_loss)
+    callbacks = _check_callbacks(callbacks)
     record = checkpoint_record(model, optimizer, config)
     checkpoint_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir else None
     if checkpoint_path is not None:
@@ -143,14 +188,20 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
         _say(quiet, f"resuming from {checkpoint_path} after epoch {start_epoch}")
     elif resume:
         _say(quiet, f"no checkpoint at {checkpoint_path}; starting from scratch")
+    history.setdefault("stopped_epoch", None)
+    for callback in callbacks:
+        callback.on_fit_begin(model, optimizer, start_epoch, history)
 
     for epoch in range(start_epoch, epochs):
+        if history["stopped_epoch"] is not None:
+            break
         started = time.perf_counter()
         lr = _current_lr(optimizer)
         try:
-            losses, nonfinite = _train_epoch(model, optimizer, X_train, y_train, batch_size, seed,
-                                             epoch, desc=f"epoch {epoch + 1}/{epochs}", quiet=quiet,
-                                             stop_at_nonfinite=on_nonfinite_loss == "raise")
+            losses, nonfinite, stopped = _train_epoch(
+                model, optimizer, X_train, y_train, batch_size, seed, epoch,
+                desc=f"epoch {epoch + 1}/{epochs}", quiet=quiet,
+                stop_at_nonfinite=on_nonfinite_loss == "raise", callbacks=callbacks)
         except _Diverged as diverged:
             history["loss"].extend(diverged.losses)
             if best_state is not None:
@@ -186,15 +237,42 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
             warnings.warn(f"fit: {nonfinite} batches of epoch {epoch + 1} had a non-finite loss; "
                           "training went on (on_nonfinite_loss='continue')", RuntimeWarning,
                           stacklevel=2)
-        if checkpoint_path is not None:
+        logs = {"loss": float(np.mean(losses)) if losses else float("nan"),
+                "train_acc": train_acc, "val_acc": val_acc, "lr": lr,
+                "time": history["time"][-1], "history": history}
+        # before the checkpoint, which records the stop: a resumed stopped run stays stopped
+        if _call(callbacks, "on_epoch_end", epoch, logs) or stopped:
+            history["stopped_epoch"] = epoch + 1
+            _say(quiet, f"stopped early by a callback after epoch {epoch + 1}")
+        if checkpoint_path is not None and write_checkpoints:
             save_checkpoint(checkpoint_path, model, optimizer, lr_scheduler, history,
                             epoch + 1, best_state, record=record)
 
     if best_state is not None:
         model.load_state_dict(best_state)
-    if checkpoint_dir:
+    if checkpoint_dir and write_checkpoints:
         nn.save(model.state_dict(), Path(checkpoint_dir) / MODEL_NAME)
+    for callback in callbacks:
+        callback.on_fit_end(history)
     return history
+
+
+def _check_callbacks(callbacks):
+    callbacks = list(callbacks or ())
+    for callback in callbacks:
+        if not isinstance(callback, Callback):
+            raise TypeError(f"fit: callbacks must be nn.train.Callback objects, got "
+                            f"{type(callback).__name__} (subclass Callback and override its hooks)")
+    return callbacks
+
+
+def _call(callbacks, hook, *args):
+    """Call one hook of every callback (all of them, even after one asks to stop); True when
+    any asked to stop."""
+    stop = False
+    for callback in callbacks:
+        stop = bool(getattr(callback, hook)(*args)) or stop
+    return stop
 
 
 class _Diverged(Exception):
@@ -239,9 +317,11 @@ def _check_fit_arguments(model, optimizer, X_train, y_train, X_val, y_val, epoch
                          "optimizer(model.parameters(), ...)")
 
 
-def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, stop_at_nonfinite):
-    """One pass over the training set in train mode; returns the per-iteration losses and the
-    number of non-finite ones (raises _Diverged at the first when ``stop_at_nonfinite``)."""
+def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, stop_at_nonfinite,
+                 callbacks=()):
+    """One pass over the training set in train mode; returns the per-iteration losses, the
+    number of non-finite ones (raises _Diverged at the first when ``stop_at_nonfinite``) and
+    whether a callback stopped the epoch."""
     if seed is not None:
         nn.init._seed_thread(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
     # drop a last batch of one sample: batch norm can't train on it (see fit)
@@ -250,28 +330,37 @@ def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, s
                         seed=None if seed is None else [seed, epoch])
     loss_fn = getattr(model, "loss", None) or F.cross_entropy
     model.train()
-    losses, correct, seen, nonfinite = [], 0, 0, 0
+    losses, correct, seen, nonfinite, stopped = [], 0, 0, 0, False
     # disable=None: tqdm draws the bar only on a terminal; in a log or CI the per-epoch
     # line fit() prints is all that appears, not hundreds of bar updates.
     with tqdm(loader, desc=desc, disable=True if quiet else None, leave=False, unit="batch",
               dynamic_ncols=True) as bar:
-        for xb, yb in bar:
+        for batch, (xb, yb) in enumerate(bar):
+            for callback in callbacks:
+                replaced = callback.on_batch_begin(epoch, batch, xb, yb)
+                if replaced is not None:
+                    xb, yb = replaced
             scores = model(xb)
             loss = loss_fn(scores, yb)
             value = loss.item()
-            losses.append(value)
             if not math.isfinite(value):
                 if stop_at_nonfinite:
-                    raise _Diverged(value, losses)
+                    raise _Diverged(value, losses + [value])
                 nonfinite += 1
             optimizer.zero_grad()
             loss.backward()
+            logs = {"loss": value, "size": len(yb)}
+            _call(callbacks, "on_after_backward", epoch, batch, logs)
+            losses.append(logs["loss"])
             optimizer.step()
+            stopped = _call(callbacks, "on_batch_end", epoch, batch, logs)
             correct += int((scores.data.argmax(axis=1) == yb).sum())
             seen += len(yb)
             bar.set_postfix(loss=f"{losses[-1]:.4f}", acc=f"{correct / seen:.3f}",
                             refresh=False)
-    return losses, nonfinite
+            if stopped:
+                break
+    return losses, nonfinite, stopped
 
 
 def _train_subsample(n, samples, seed):

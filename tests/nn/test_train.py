@@ -491,3 +491,105 @@ def test_fits_reseeding_leaves_the_default_of_other_threads_alone(blobs):
         thread.start()
         thread.join(60)
     np.testing.assert_array_equal(drawn["values"], np.random.default_rng(5).random(3))
+
+
+# ---------------------------------------------------------------------------- callbacks
+
+class Recorder(nn.train.Callback):
+    """Records every hook call; stops after ``stop_epoch`` epochs or ``stop_batch`` batches."""
+
+    def __init__(self, stop_epoch=None, stop_batch=None):
+        self.calls, self.val_accs, self.stop_epoch, self.stop_batch = [], [], stop_epoch, stop_batch
+
+    def on_fit_begin(self, model, optimizer, start_epoch, history):
+        self.calls.append(("fit_begin", start_epoch))
+
+    def on_batch_begin(self, epoch, batch, xb, yb):
+        self.calls.append(("batch_begin", epoch, batch))
+
+    def on_after_backward(self, epoch, batch, logs):
+        self.calls.append(("after_backward", epoch, batch))
+
+    def on_batch_end(self, epoch, batch, logs):
+        self.calls.append(("batch_end", epoch, batch))
+        return self.stop_batch is not None and batch + 1 == self.stop_batch
+
+    def on_epoch_end(self, epoch, logs):
+        self.calls.append(("epoch_end", epoch))
+        self.val_accs.append(logs["val_acc"])
+        return self.stop_epoch is not None and epoch + 1 == self.stop_epoch
+
+    def on_fit_end(self, history):
+        self.calls.append(("fit_end",))
+
+
+def test_callbacks_see_every_batch_and_epoch_and_change_nothing(blobs):
+    model, optimizer, scheduler = make()
+    plain = fit(model, optimizer, *blobs, epochs=2, batch_size=32, lr_scheduler=scheduler,
+                seed=7, quiet=True)
+    recorder = Recorder()
+    watched, optimizer2, scheduler2 = make()
+    history = fit(watched, optimizer2, *blobs, epochs=2, batch_size=32, lr_scheduler=scheduler2,
+                  seed=7, quiet=True, callbacks=[recorder])
+    assert_same_state(model, watched)
+    assert without_time(history) == without_time(plain)
+    assert recorder.val_accs == history["val_acc"]
+    per_batch = [(kind, e, b) for e in range(2) for b in range(8)
+                 for kind in ("batch_begin", "after_backward", "batch_end")]
+    assert [c for c in recorder.calls if len(c) == 3] == per_batch
+    assert recorder.calls[0] == ("fit_begin", 0) and recorder.calls[-1] == ("fit_end",)
+    assert [c for c in recorder.calls if c[0] == "epoch_end"] == [("epoch_end", e) for e in (0, 1)]
+
+
+def test_a_callback_stops_early_and_a_resume_stays_stopped(blobs, tmp_path):
+    model, optimizer, _ = make()
+    history = fit(model, optimizer, *blobs, epochs=5, batch_size=32, seed=1, quiet=True,
+                  checkpoint_dir=tmp_path, callbacks=[Recorder(stop_epoch=2)])
+    assert len(history["val_acc"]) == 2 and history["stopped_epoch"] == 2
+    again, optimizer2, _ = make()
+    resumed = fit(again, optimizer2, *blobs, epochs=5, batch_size=32, seed=1, quiet=True,
+                  checkpoint_dir=tmp_path, resume=True)
+    assert without_time(resumed) == without_time(history)
+    assert_same_state(model, again)
+
+
+def test_a_batch_hook_stops_the_epoch_and_a_batch_can_be_replaced(blobs):
+    model, optimizer, _ = make()
+    history = fit(model, optimizer, *blobs, epochs=3, batch_size=32, seed=1, quiet=True,
+                  callbacks=[Recorder(stop_batch=3)])
+    assert len(history["loss"]) == 3 and len(history["val_acc"]) == 1
+    assert history["stopped_epoch"] == 1
+
+    sizes = []
+
+    class Halve(nn.train.Callback):      # trains on the first half of every batch
+        def on_batch_begin(self, epoch, batch, xb, yb):
+            return xb[:len(yb) // 2], yb[:len(yb) // 2]
+
+        def on_after_backward(self, epoch, batch, logs):
+            sizes.append(logs["size"])
+            logs["loss"] = -1.0         # what fit records
+
+    model, optimizer, _ = make()
+    history = fit(model, optimizer, *blobs, epochs=1, batch_size=32, seed=1, quiet=True,
+                  callbacks=[Halve()])
+    assert history["loss"] == [-1.0] * 8
+    assert sizes == [16] * 7 + [8]      # 240 samples: seven batches of 32, one of 16
+
+
+def test_callbacks_must_be_callback_objects(blobs):
+    model, optimizer, _ = make()
+    with pytest.raises(TypeError, match="nn.train.Callback"):
+        fit(model, optimizer, *blobs, epochs=1, quiet=True, callbacks=[lambda *a: None])
+
+
+def test_write_checkpoints_false_reads_but_writes_nothing(blobs, tmp_path):
+    model, optimizer, _ = make()
+    fit(model, optimizer, *blobs, epochs=1, batch_size=32, seed=1, quiet=True,
+        checkpoint_dir=tmp_path / "run")
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "run").iterdir()}
+    reader, optimizer2, _ = make()
+    history = fit(reader, optimizer2, *blobs, epochs=2, batch_size=32, seed=1, quiet=True,
+                  checkpoint_dir=tmp_path / "run", resume=True, write_checkpoints=False)
+    assert len(history["val_acc"]) == 2
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "run").iterdir()} == before
