@@ -5,8 +5,9 @@
 2. Walking that list, each node receives the sum of the gradients of all its consumers
    (they all come earlier in the list), runs its rule, and passes one gradient to each
    input, reduced to the input's shape by `unbroadcast`.
-3. Each leaf's contributions are summed, its hooks run, and the sum is added into
-   `.grad` (or returned, for `autograd.grad`); saved arrays are released.
+3. Leaves add what they receive into `.grad` (a leaf with hooks first has its
+   contributions summed and its hooks run on the sum; for `autograd.grad` the sums are
+   returned instead); saved arrays are released.
 
 First order (create_graph=False) runs the rules with grad mode off on arrays: no graph
 is built. With create_graph=True the rules run with grad mode on, on Tensors, so the
