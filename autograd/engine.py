@@ -355,13 +355,13 @@ def _accumulate(leaf, g, create_graph):
     accumulation is out of place so that graph stays intact.
     """
     with _accumulate_lock:
-        current = leaf.grad
+        current = leaf._grad      # the slot behind `.grad`: g has the leaf's shape and dtype
         if create_graph:
-            leaf.grad = g if current is None else current + g
+            leaf._grad = g if current is None else current + g
         elif current is None:
-            leaf.grad = Tensor._make(xp.array(g, dtype=leaf.dtype, copy=True))
+            leaf._grad = Tensor._make(xp.array(g, dtype=leaf.dtype, copy=True))
         elif current._requires_grad:  # a graph-carrying grad from a create_graph backward
-            leaf.grad = Tensor._make(current.data + g)
+            leaf._grad = Tensor._make(current.data + g)
         else:
             current.data += g
 
