@@ -73,8 +73,9 @@ class Tensor:
             data = xp.asarray(data, dtype=dtype)
         else:
             data = xp.asarray(data, dtype=dtypes.get_default_dtype() if dtype is None else dtype)
-        if data.dtype == object:
-            raise TypeError("Tensor data must be numeric; got an array of Python objects")
+        if data.dtype.kind not in "biufc":   # strings, bytes, datetimes, objects, records
+            raise TypeError(f"Tensor data must be numeric (bool, integer, float or complex); "
+                            f"got an array of dtype {data.dtype}")
         if requires_grad and not _is_floating(data.dtype):
             raise TypeError(f"only floating-point tensors can require gradients; got dtype {data.dtype}")
         self.data = data

@@ -1,4 +1,6 @@
 """Tensor construction, dtype rules and the small API users see."""
+import re
+
 import numpy as np
 import pytest
 
@@ -112,3 +114,11 @@ def test_in_place_helpers_under_no_grad():
 def test_iteration_and_indexing_give_tensors():
     rows = list(Tensor(np.arange(6.0).reshape(3, 2)))
     assert len(rows) == 3 and isinstance(rows[0], Tensor)
+
+
+@pytest.mark.parametrize("data", [np.array(["a", "b"]), np.array([b"x"]),
+                                  np.array(["2020-01-01"], dtype="datetime64[D]"),
+                                  np.array([1, "a"], dtype=object)])
+def test_non_numeric_data_is_refused_naming_the_dtype(data):
+    with pytest.raises(TypeError, match=rf"Tensor data must be numeric.*dtype {re.escape(str(data.dtype))}"):
+        Tensor(data)

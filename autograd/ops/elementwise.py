@@ -49,6 +49,12 @@ def operands(a, b, op_name):
                     f"and {type(b).__name__}")
 
 
+def floating(x):
+    """Integer and bool inputs as float32, PyTorch's default dtype (`exp(int tensor)` is
+    float32, not NumPy's float64); floating inputs unchanged."""
+    return x.astype(xp.float32) if x.dtype.kind in "biu" else x
+
+
 # ----- binary arithmetic ------------------------------------------------------------
 
 
@@ -245,8 +251,8 @@ class UnaryFormula(Function):
 
     @classmethod
     def forward(cls, ctx, x, **params):
-        if x.dtype.kind in "biu" and not cls.keeps_integers:
-            x = x.astype(xp.float32)
+        if not cls.keeps_integers:
+            x = floating(x)
         y = cls.function(x, **params)
         ctx.save_for_backward(cls.saved(x, y, **params))
         ctx.__dict__.update(params)               # plain attributes, as ctx.stride (the graph shows them)
@@ -281,7 +287,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = xp.exp(x)
+        y = xp.exp(floating(x))
         ctx.save_for_backward(y)
         return y
 
@@ -297,7 +303,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return xp.log(x)
+        return xp.log(floating(x))
 
     @staticmethod
     def backward(ctx, grad):
@@ -310,7 +316,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = xp.sqrt(x)
+        y = xp.sqrt(floating(x))
         ctx.save_for_backward(y)
         return y
 
@@ -354,19 +360,23 @@ class Clip(Function):
 
 
 class ReLU(Function):
-    """y = max(x, 0);  dL/dx = g * [x > 0]."""
+    """y = max(x, 0);  dL/dx = g * [y != 0], i.e. g where x > 0 and, as PyTorch, where x is nan.
+
+    The mask comes from the output (nan stays nan there, and nan != 0), at the cost of
+    the `x > 0` it replaces.
+    """
 
     @staticmethod
     def forward(ctx, x):
-        positive = x > 0
-        ctx.save_for_backward(positive)
-        # Not x * positive (-inf * 0 is nan) and not where(): maximum is one fast pass.
-        return xp.maximum(x, 0)
+        # Not x * mask (-inf * 0 is nan) and not where(): maximum is one fast pass.
+        y = xp.maximum(x, 0)
+        ctx.save_for_backward(y != 0)
+        return y
 
     @staticmethod
     def backward(ctx, grad):
-        (positive,) = ctx.saved_tensors
-        return grad * positive
+        (passes,) = ctx.saved_tensors
+        return grad * passes
 
 
 class LeakyReLU(Function):
@@ -377,6 +387,7 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope):
+        x = floating(x)
         slope = (x > 0).astype(x.dtype)
         slope *= 1 - negative_slope
         slope += negative_slope                   # 1 where x > 0, else s
@@ -413,7 +424,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = xp.tanh(x)
+        y = xp.tanh(floating(x))
         ctx.save_for_backward(y)
         return y
 

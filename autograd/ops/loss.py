@@ -153,14 +153,21 @@ def _scale_rows(d, grad, reduction):
 
 def softmax(x, axis=-1, *, dim=None):
     """exp(x) / sum(exp(x)) along axis (alias: dim), computed stably."""
-    axis = _check_axis("softmax", x, axis if dim is None else dim)
-    return Softmax.apply(x, axis=axis)
+    return _along_axis(Softmax, "softmax", x, axis if dim is None else dim)
 
 
 def log_softmax(x, axis=-1, *, dim=None):
     """x - logsumexp(x) along axis (alias: dim), computed stably."""
-    axis = _check_axis("log_softmax", x, axis if dim is None else dim)
-    return LogSoftmax.apply(x, axis=axis)
+    return _along_axis(LogSoftmax, "log_softmax", x, axis if dim is None else dim)
+
+
+def _along_axis(op, name, x, axis):
+    """op along a checked axis; a 0-d tensor is one element along axis 0 or -1, as PyTorch
+    (softmax of a 0-d tensor is 1)."""
+    if as_array(x).ndim == 0:
+        _check_axis(name, x.reshape(1), axis)
+        return op.apply(x.reshape(1), axis=0).reshape(())
+    return op.apply(x, axis=_check_axis(name, x, axis))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):

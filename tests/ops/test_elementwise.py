@@ -285,3 +285,24 @@ def test_unary_third_derivative_through_two_create_graph_backwards(name):
         return g
 
     assert_second_gradients_match(first_derivative, Tensor(x))
+
+
+def test_relu_passes_the_gradient_of_a_nan_input_as_torch():
+    torch = pytest.importorskip("torch", reason=TORCH)
+    values = [float("nan"), 1.0, -1.0, 0.0, -0.0]
+    ours, theirs = Tensor(np.array(values), requires_grad=True), torch.tensor(values, requires_grad=True)
+    ag.relu(ours).sum().backward()
+    torch.relu(theirs).sum().backward()
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_array_equal(ag.relu(ours).data, torch.relu(theirs).detach().numpy())
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "leaky_relu"])
+def test_integer_inputs_compute_in_float32_as_torch(name):
+    torch = pytest.importorskip("torch", reason=TORCH)
+    values = np.array([1, 2, 3])
+    ours = getattr(ag, name)(Tensor(values))
+    theirs = (torch.nn.functional.leaky_relu(torch.tensor(values).float()) if name == "leaky_relu"
+              else getattr(torch, name)(torch.tensor(values)))
+    assert ours.dtype == np.float32 and theirs.dtype == torch.float32
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)

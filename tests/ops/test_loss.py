@@ -166,3 +166,18 @@ def test_hinge_rejects_non_numeric_margin():
 def test_softmax_rejects_bad_axis(fn):
     with pytest.raises(ValueError, match=rf"{fn.__name__}: axis 2 is out of range for a tensor of 2 dimensions"):
         fn(S, 2)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_softmax_of_a_0d_tensor_as_torch(fn, dim):
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
+    x = ag.Tensor(np.array(2.5), requires_grad=True)
+    t = torch.tensor(2.5, dtype=torch.float64, requires_grad=True)
+    y, ty = getattr(ag, fn)(x, dim=dim), getattr(torch, fn)(t, dim=dim)
+    assert y.shape == () and float(y.data) == ty.item()
+    (y * 3).backward()
+    (ty * 3).backward()
+    assert float(x.grad.data) == t.grad.item()
+    with pytest.raises(ValueError, match=f"{fn}: axis 1 is out of range"):
+        getattr(ag, fn)(x, dim=1)
