@@ -280,8 +280,14 @@ def _run_hooks(hooks, g, create_graph):
 
 
 def _input_gradients(node, grad):
-    """Run `node`'s backward rule; check and unbroadcast what it returns."""
-    node.check_versions()
+    """Run `node`'s backward rule; check and unbroadcast what it returns.
+
+    Returns a list of (parent, gradient) for the inputs that require grad. At first order
+    a gradient is an array or a NumPy scalar (what 0-d arithmetic returns: it has the
+    shape, dtype and methods of a 0-d array, so it flows on as one).
+    """
+    if node._versions:
+        node.check_versions()
     if node._saved is None:
         node.saved_tensors  # raises the clear "backward through the graph a second time" error
     grads = type(node).backward(node, grad)
@@ -290,28 +296,30 @@ def _input_gradients(node, grad):
             raise TypeError(f"{node.name}.backward returned a list; return a tuple with one gradient "
                             f"(or None) per input of forward ({len(node.parents)})")
         grads = (grads,)
-    if len(grads) != len(node.parents):
+    parents = node.parents
+    if len(grads) != len(parents):
         raise RuntimeError(f"{node.name}.backward returned {len(grads)} gradients "
-                           f"for {len(node.parents)} inputs")
+                           f"for {len(parents)} inputs")
     create_graph = _mode.enabled
-    for i, (parent, shape, g) in enumerate(zip(node.parents, node.input_shapes, grads)):
+    results = []
+    for i, parent in enumerate(parents):
         if parent is None:
             continue
+        g = grads[i]
         if g is None:
             raise RuntimeError(f"{node.name}.backward returned no gradient for input {i}, "
                                "which requires grad")
-        if type(g) is not xp.ndarray or create_graph:
-            if not create_graph and isinstance(g, xp.generic):
-                g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
-            else:
-                try:
-                    g = _as_gradient(g, create_graph)
-                except TypeError as error:
-                    raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
-        g = unbroadcast(g, shape)
+        if create_graph or (type(g) is not xp.ndarray and not isinstance(g, xp.generic)):
+            try:
+                g = _as_gradient(g, create_graph)
+            except TypeError as error:
+                raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
+        shape = node.input_shapes[i]
         if g.shape != shape:
-            raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "
-                               f"for input {i} of shape {shape}")
+            g = unbroadcast(g, shape)
+            if g.shape != shape:
+                raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "
+                                   f"for input {i} of shape {shape}")
         dtype = node.input_dtypes[i]
         if g.dtype != dtype:
             if g.dtype.kind not in "fc":
@@ -320,7 +328,8 @@ def _input_gradients(node, grad):
             # As PyTorch: a gradient has its input's dtype, so float32 stays float32 even
             # when a rule met a float64 constant.
             g = g.astype(dtype)
-        yield parent, g
+        results.append((parent, g))
+    return results
 
 
 def _as_gradient(g, create_graph):
