@@ -15,6 +15,7 @@ gradients are themselves differentiable (see `autograd.function`).
 """
 import contextlib
 import gc
+import sys
 import threading
 
 from . import anomaly
@@ -226,7 +227,7 @@ def _walk(outputs, grads, retain_graph, create_graph, targets):
                 previous = pending.get(parent)
                 pending[parent] = g_in if previous is None else previous + g_in
             elif targets is None and not parent._hooks:
-                _accumulate(parent, g_in, create_graph)   # at once, while g_in is hot in cache
+                _accumulate(parent, g_in, create_graph, from_walk=True)   # at once, while hot in cache
             else:
                 _add_leaf(leaves, parent, g_in)           # summed first: hooks see the sum
         if not retain_graph:
@@ -355,20 +356,31 @@ def _floating_array(g):
     return g
 
 
-def _accumulate(leaf, g, create_graph):
+# A gradient that the walk's loop hands to `_accumulate` is referenced from exactly this
+# many places when nothing else holds it: its (parent, gradient) pair in the rule's
+# results, the loop variable, `_accumulate`'s argument and getrefcount's own argument.
+_UNSHARED_REFERENCES = 4
+
+
+def _accumulate(leaf, g, create_graph, from_walk=False):
     """Add `g` into a leaf's `.grad` (a Tensor), atomically.
 
-    First order: the first gradient is copied (the array may be shared with another
-    pending gradient, a view of one, or a saved array) and later ones are added in
-    place. create_graph: `.grad` is the gradient Tensor itself, with its graph, and
-    accumulation is out of place so that graph stays intact.
+    First order: later gradients are added in place; the first becomes `.grad`. It is
+    copied first unless the walk hands over an array that nothing else holds (not a view,
+    not shared with another pending gradient, a saved array or a hook): a rule's fresh
+    result, such as a weight gradient from its GEMM, then becomes `.grad` as it is
+    (PyTorch steals such buffers too; for a linear layer it saves a copy of the weight).
+    create_graph: `.grad` is the gradient Tensor itself, with its graph, and accumulation
+    is out of place so that graph stays intact.
     """
     with _accumulate_lock:
         current = leaf._grad      # the slot behind `.grad`: g has the leaf's shape and dtype
         if create_graph:
             leaf._grad = g if current is None else current + g
         elif current is None:
-            leaf._grad = Tensor._make(xp.array(g, dtype=leaf.dtype, copy=True))
+            unshared = (from_walk and type(g) is xp.ndarray and g.base is None and g.flags.writeable
+                        and sys.getrefcount(g) <= _UNSHARED_REFERENCES)
+            leaf._grad = Tensor._make(g if unshared else xp.array(g, dtype=leaf.dtype, copy=True))
         elif current._requires_grad:  # a graph-carrying grad from a create_graph backward
             leaf._grad = Tensor._make(current.data + g)
         else:
