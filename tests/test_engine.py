@@ -385,3 +385,16 @@ def test_a_gradient_that_retain_grad_keeps_is_copied_for_the_leaf():
     y.sum().backward()
     a.grad.data += 1
     np.testing.assert_array_equal(y.grad.data, np.ones(3))
+
+
+def test_the_collector_is_relaxed_while_a_big_graph_is_built_and_restored_by_backward():
+    from autograd import engine
+    before = gc.get_threshold()
+    x = leaf(1.0)
+    y = x
+    for _ in range(engine.BIG_GRAPH + 5_000):   # thousands of tracked objects past BIG_GRAPH:
+        y = y * 1.0                             # young collections happen, the callback relaxes
+    assert gc.get_threshold()[0] >= engine.YOUNG_COLLECTION_SPACING
+    y.backward()
+    assert gc.get_threshold() == before
+    np.testing.assert_allclose(x.grad.data, 1.0)
