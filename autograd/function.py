@@ -32,7 +32,7 @@ graph) with grad mode on, so the same rule records the graph of the gradient.
 """
 import itertools
 
-from .backend import xp
+from .backend import ARRAYS, asarray, device_of, is_array, xp
 from .grad_mode import _mode
 from .hooks import RemovableHandle
 from .tensor import Tensor
@@ -156,8 +156,12 @@ class Function:
             needs.append(False)
             parents.append(None)
         ctx.needs_input_grad = tuple(needs)
-        returned = cls.forward(ctx, *arrays, **params)
-        result = returned if type(returned) is xp.ndarray else _check_forward_result(cls, returned)
+        try:
+            returned = cls.forward(ctx, *arrays, **params)
+        except (TypeError, ValueError) as error:
+            _check_devices(cls, arrays, error)
+            raise
+        result = returned if type(returned) in ARRAYS else _check_forward_result(cls, returned)
         out = Tensor._make(result)
         if cls.is_view and tensors:
             out._version = tensors[0]._version
@@ -212,10 +216,21 @@ class Function:
         return f"<{self.name}>"
 
 
+def _check_devices(cls, arrays, error):
+    """A forward that failed on inputs of two devices: say so, naming the op and both devices."""
+    found = []
+    for array in arrays:
+        if is_array(array) and device_of(array) not in found:
+            found.append(device_of(array))
+    if len(found) > 1:
+        raise RuntimeError(f"{cls.__name__}: expected all tensors to be on the same device, but found "
+                           f"at least two devices, {found[0]} and {found[1]}") from error
+
+
 def _check_forward_result(cls, result):
     """A forward's result as an array: NumPy scalars pass (0-d math returns them), the rest is an error."""
     if isinstance(result, xp.generic):
-        return xp.asarray(result)
+        return asarray(result)
     if isinstance(result, Tensor):
         raise TypeError(f"{cls.__name__}.forward returned a Tensor; forward works on arrays and must "
                         "return an array (use .data, or build the op from other ops without a Function)")
