@@ -236,6 +236,8 @@ def _namespace(prefix, module):
         if f"{prefix}{name}" not in NAMES:
             raise AttributeError(f"the stand-in device (as CuPy) has no {prefix}{name}")
         value = getattr(module, name)
+        if isinstance(value, types.ModuleType):
+            raise AttributeError(f"the stand-in device does not model cupy.{prefix}{name}")
         if isinstance(value, (type, numpy.ufunc)) or not callable(value):
             return value  # dtypes, classes, constants; ufuncs dispatch to ndarray.__array_ufunc__
         return _function(name, value)

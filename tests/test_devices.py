@@ -13,7 +13,7 @@ import pytest
 import autograd as ag
 import nn
 from autograd import backend, standin
-from nn.models import ThreeLayerConvNet
+from nn.models import FullyConnectedNet, ThreeLayerConvNet
 from nn.train import fit
 
 pytestmark = pytest.mark.device
@@ -103,9 +103,28 @@ def _conv_setup(device, seed=0):
     return model, step
 
 
+def _batchnorm_setup(device, seed=0):
+    """A fully connected net with batch norm (running statistics updated on the device), SGD momentum."""
+    ag.manual_seed(seed)
+    model = FullyConnectedNet([16, 16], input_dim=(1, 8, 8), normalization="batchnorm").to(device)
+    rng = np.random.default_rng(seed)
+    x = ag.tensor(rng.standard_normal((6, 1, 8, 8)).astype(np.float32), device=device)
+    y = ag.tensor(rng.integers(0, 10, 6), device=device)
+    optimizer = nn.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, nesterov=True)
+
+    def step():
+        optimizer.zero_grad()
+        loss = model.loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return model, step
+
+
 @pytest.mark.skipif(not ON_STANDIN, reason="only the stand-in counts transfers")
-def test_a_training_step_of_the_conv_net_makes_no_transfer_or_sync():
-    model, step = _conv_setup("cuda")
+@pytest.mark.parametrize("setup", [_conv_setup, _batchnorm_setup], ids=["convnet_adam", "batchnorm_sgd"])
+def test_a_training_step_makes_no_transfer_or_sync(setup):
+    model, step = setup("cuda")
     step()  # the first step creates the optimizer's state on the device
     standin.counts.update(upload=0, download=0, sync=0)
     for _ in range(2):
@@ -114,10 +133,11 @@ def test_a_training_step_of_the_conv_net_makes_no_transfer_or_sync():
     assert np.isfinite(loss.item()) and standin.counts["sync"] == 1  # .item() is the one sync
 
 
-def test_training_on_cuda_matches_the_cpu():
+@pytest.mark.parametrize("setup", [_conv_setup, _batchnorm_setup], ids=["convnet_adam", "batchnorm_sgd"])
+def test_training_on_cuda_matches_the_cpu(setup):
     results = []
     for device in ("cpu", "cuda"):
-        model, step = _conv_setup(device)
+        model, step = setup(device)
         losses = [step().item() for _ in range(3)]
         results.append((losses, model.state_dict()))
     (cpu_losses, cpu_state), (cuda_losses, cuda_state) = results
