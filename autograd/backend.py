@@ -187,6 +187,6 @@ def synchronize(target=None):
     module.cuda.Device(index if index is not None else module.cuda.Device().id).synchronize()
 
 
-__all__ = ["ARRAYS", "CPU", "array", "array_module", "asarray", "cuda_missing", "cuda_module", "device", "device_count",
-           "device_of", "errstate", "is_array", "synchronize", "to_device", "to_numpy", "use_cuda_backend",
-           "xp"]
+__all__ = ["ARRAYS", "CPU", "array", "array_module", "asarray", "cuda_missing", "cuda_module", "device",
+           "device_count", "device_of", "errstate", "is_array", "synchronize", "to_device", "to_numpy",
+           "use_cuda_backend", "xp"]

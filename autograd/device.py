@@ -3,7 +3,7 @@
 The device class and the array modules live in `autograd/backend.py`; a CUDA device is
 usable when CuPy sees a GPU, or the stand-in device is chosen (DYNGRAD_CUDA=standin).
 """
-from .backend import CPU, cuda_missing, device
+from .backend import CPU, cuda_missing, device, device_count
 
 
 def as_device(value, op):
@@ -17,7 +17,6 @@ def as_device(value, op):
         missing = cuda_missing()
         if missing is not None:
             raise RuntimeError(f"{op}: device {str(result)!r} is not available: {missing}")
-        from .backend import device_count
         if (result.index or 0) >= device_count():
             raise RuntimeError(f"{op}: device {str(result)!r} is not available: "
                                f"{device_count()} CUDA device(s)")

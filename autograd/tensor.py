@@ -720,15 +720,15 @@ class Tensor:
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):
         return creation.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
-                                    device=self.device)
+                              device=self.device)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
         return creation.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
-                                   device=self.device)
+                             device=self.device)
 
     def new_empty(self, *size, dtype=None, requires_grad=False):
         return creation.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
-                                    device=self.device)
+                              device=self.device)
 
     def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
         return creation.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,

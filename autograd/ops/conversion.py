@@ -31,13 +31,13 @@ class ToDevice(Function):
     """y = x on device `target` (a copy);  dL/dx = g moved back to x's device."""
 
     @staticmethod
-    def forward(ctx, x, target):
+    def forward(ctx, x, *, target):
         ctx.source = device_of(x)
         return to_device(x, target)
 
     @staticmethod
     def backward(ctx, grad):
-        return ToDevice.apply(grad, ctx.source) if isinstance(grad, Tensor) else to_device(grad, ctx.source), None
+        return ToDevice.apply(grad, target=ctx.source)
 
 
 def clone(input):
@@ -72,7 +72,7 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False):
     if target is not None and target.type == "cuda" and target.index is None:
         target = Device("cuda", 0)
     if target is not None and target != input.device:
-        input = ToDevice.apply(input, target)
+        input = ToDevice.apply(input, target=target)
         copy = False  # the move made a copy
     return _convert(input, input.dtype if dtype is None else dtypes.as_dtype(dtype, "to"), copy)
 

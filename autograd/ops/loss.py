@@ -86,7 +86,7 @@ class CrossEntropy(Function):
         z = logits - logits.max(axis=1, keepdims=True)       # (N, C), max subtraction
         e = xp.exp(z)
         total = e.sum(axis=1)                                 # (N,)
-        losses = xp.log(total) - z[array_module(z).arange(N), target]      # (N,)
+        losses = xp.log(total) - z[array_module(z).arange(N), target]   # (N,)
         ctx.save_for_backward(e / total[:, None], logits, target)
         ctx.reduction = reduction
         return _reduce(losses, reduction)
@@ -236,7 +236,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
                                                      probabilities_allowed=False)
     C = x.shape[1]
     xc = _computed(x)
-    onehot = array_module(target).arange(C) == target[:, None]                     # (N, C), constant
+    onehot = array_module(target).arange(C) == target[:, None]   # (N, C), constant
     chosen = (xc * onehot).sum(axis=1, keepdims=True)             # (N, 1): x[n, y_n]
     margins = relu((margin - chosen) + xc) * ~onehot              # the true class adds nothing
     if p == 2:
