@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo bench bench-peers torch clean
+.PHONY: install test test-device demo bench bench-peers torch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ torch: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The device tests on the stand-in CUDA device (NumPy under CuPy's rules; docs/devices.md):
+# CPU-only machines check the device paths. A GPU machine runs benchmarks/gpu_check.sh.
+test-device: $(STAMP)
+	DYNGRAD_CUDA=standin $(PY) -m pytest -q -m device tests
 
 # --weight-scale 1e-3: from a near-zero start the first-layer filters in filters.png are
 # what training learned (edge and blob detectors; correlation with the initialisation about

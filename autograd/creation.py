@@ -15,8 +15,8 @@ import math
 import numbers
 
 from . import dtypes
-from .backend import xp
-from .device import as_device
+from .backend import device_of, to_device, to_numpy, xp
+from .device import CPU, as_device
 from .ops.validation import as_array, is_int
 from .random import resolve
 from .tensor import Tensor
@@ -40,11 +40,12 @@ def _dtype(dtype, op, default=None):
         else dtypes.as_dtype(dtype, op)
 
 
-def _new(array, requires_grad, op):
-    """A new leaf around `array`; requires_grad only for floating dtypes (as PyTorch)."""
+def _new(array, requires_grad, op, device):
+    """A new leaf around `array` (made on the host, moved to `device`); requires_grad only for
+    floating dtypes (as PyTorch)."""
     if requires_grad and array.dtype.kind != "f":
         raise TypeError(f"{op}: only floating-point tensors can require gradients; got dtype {array.dtype}")
-    t = Tensor._make(array)
+    t = Tensor._make(to_device(array, device))
     t._requires_grad = bool(requires_grad)
     return t
 
@@ -60,7 +61,7 @@ def _unwrap(data):
     """Python data with Tensors replaced by their arrays; also whether any value was typed
     (a NumPy array or scalar, or a Tensor), which then decides the dtype, as in PyTorch."""
     if isinstance(data, Tensor):
-        return data.data, True
+        return to_numpy(data.data), True
     if isinstance(data, (xp.ndarray, xp.generic)):
         return data, True
     if isinstance(data, (list, tuple)):
@@ -93,19 +94,20 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
 
     Python floats become the default dtype, ints int64, bools bool; arrays keep theirs.
     """
-    as_device(device, "tensor")
+    device = as_device(device, "tensor")
     array, dtype = _array(data, dtype, "tensor")
-    return _new(xp.array(array, dtype=dtype, copy=True), requires_grad, "tensor")
+    return _new(xp.array(array, dtype=dtype, copy=True), requires_grad, "tensor", device)
 
 
 def as_tensor(data, dtype=None, device=None):
     """`data` as a Tensor, sharing memory where it can: a Tensor of that dtype is returned
     as it is (in the graph), an array of that dtype is wrapped without a copy."""
-    as_device(device, "as_tensor")
+    explicit = device is not None
+    device = as_device(device, "as_tensor")
     if isinstance(data, Tensor):
-        return data if dtype is None else data.to(dtype)
+        return data.to(data.device if not explicit else device, dtype)
     array, dtype = _array(data, dtype, "as_tensor")
-    return Tensor(xp.asarray(array, dtype=dtype))
+    return Tensor._make(to_device(xp.asarray(array, dtype=dtype), device))
 
 
 def from_numpy(array):
@@ -121,39 +123,39 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    as_device(device, "zeros")
-    return _new(xp.zeros(_size(size, "zeros"), _dtype(dtype, "zeros")), requires_grad, "zeros")
+    device = as_device(device, "zeros")
+    return _new(xp.zeros(_size(size, "zeros"), _dtype(dtype, "zeros")), requires_grad, "zeros", device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    as_device(device, "ones")
-    return _new(xp.ones(_size(size, "ones"), _dtype(dtype, "ones")), requires_grad, "ones")
+    device = as_device(device, "ones")
+    return _new(xp.ones(_size(size, "ones"), _dtype(dtype, "ones")), requires_grad, "ones", device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor (its values are whatever the memory held)."""
-    as_device(device, "empty")
-    return _new(xp.empty(_size(size, "empty"), _dtype(dtype, "empty")), requires_grad, "empty")
+    device = as_device(device, "empty")
+    return _new(xp.empty(_size(size, "empty"), _dtype(dtype, "empty")), requires_grad, "empty", device)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of `size` filled with `fill_value`; the dtype follows the value (bool, int64,
     or the default float dtype) unless given."""
-    as_device(device, "full")
+    device = as_device(device, "full")
     if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
         fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Number, xp.generic)):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     size = _size((size,) if is_int(size) else tuple(size), "full")
     dtype = _dtype(dtype, "full", dtypes.from_data(xp.asarray(fill_value)))
-    return _new(xp.full(size, fill_value, dtype), requires_grad, "full")
+    return _new(xp.full(size, fill_value, dtype), requires_grad, "full", device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The n x m (default n x n) identity matrix."""
-    as_device(device, "eye")
+    device = as_device(device, "eye")
     rows, cols = _size((n, n if m is None else m), "eye")
-    return _new(xp.eye(rows, cols, dtype=_dtype(dtype, "eye")), requires_grad, "eye")
+    return _new(xp.eye(rows, cols, dtype=_dtype(dtype, "eye")), requires_grad, "eye", device)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -161,7 +163,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
     int64 when start, end and step are all ints, else the default dtype (as PyTorch).
     """
-    as_device(device, "arange")
+    device = as_device(device, "arange")
     if end is None:
         start, end = 0, start
     bounds = (start, end, step)
@@ -179,7 +181,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     else:  # as PyTorch: the count by ceil in double, each value start + i * step in double
         count = math.ceil((float(end) - float(start)) / float(step))
         values = float(start) + float(step) * xp.arange(count, dtype=dtypes.float64)
-    return _new(values.astype(dtype, copy=False), requires_grad, "arange")
+    return _new(values.astype(dtype, copy=False), requires_grad, "arange", device)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
@@ -188,7 +190,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     Computed as PyTorch does: the first half counts up from start and the second half down
     from end, so the sequence ends at end exactly and is symmetric.
     """
-    as_device(device, "linspace")
+    device = as_device(device, "linspace")
     if not is_int(steps) or steps < 0:
         raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
     dtype = _dtype(dtype, "linspace")
@@ -199,7 +201,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     values = xp.where(index < steps // 2, first + step * index, last - step * (steps - 1 - index))
     if steps == 1:
         values = first.reshape(1)
-    return _new(values.astype(dtype, copy=False), requires_grad, "linspace")
+    return _new(values.astype(dtype, copy=False), requires_grad, "linspace", device)
 
 
 # ----- random -------------------------------------------------------------------------
@@ -207,18 +209,18 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform on [0, 1), drawn from `generator` (default: the thread's default generator)."""
-    as_device(device, "rand")
+    device = as_device(device, "rand")
     dtype = _float_dtype(dtype, "rand")
     draw = resolve(generator, "rand").random(_size(size, "rand"), dtype=_draw_dtype(dtype))
-    return _new(draw.astype(dtype, copy=False), requires_grad, "rand")
+    return _new(draw.astype(dtype, copy=False), requires_grad, "rand", device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal N(0, 1), drawn from `generator` (default: the thread's default generator)."""
-    as_device(device, "randn")
+    device = as_device(device, "randn")
     dtype = _float_dtype(dtype, "randn")
     draw = resolve(generator, "randn").standard_normal(_size(size, "randn"), dtype=_draw_dtype(dtype))
-    return _new(draw.astype(dtype, copy=False), requires_grad, "randn")
+    return _new(draw.astype(dtype, copy=False), requires_grad, "randn", device)
 
 
 def _draw_dtype(dtype):
@@ -229,7 +231,7 @@ def _draw_dtype(dtype):
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
     """Integers uniform on [low, high): `randint(high, size)` or `randint(low, high, size)`; int64."""
-    as_device(device, "randint")
+    device = as_device(device, "randint")
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     if high is None or size is None:
@@ -240,7 +242,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         raise ValueError(f"randint: low must be less than high, got low={low} >= high={high}")
     size = _size((size,) if is_int(size) else tuple(size), "randint")
     draw = resolve(generator, "randint").integers(low, high, size, dtype=dtypes.int64)
-    return _new(draw.astype(_dtype(dtype, "randint", dtypes.int64), copy=False), requires_grad, "randint")
+    return _new(draw.astype(_dtype(dtype, "randint", dtypes.int64), copy=False), requires_grad, "randint", device)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
@@ -248,14 +250,16 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     """N(mean, std^2) draws. `normal(mean, std)` with Tensors (or one Tensor and a number)
     broadcasts them; `normal(0.0, 1.0, size)` takes numbers and a size. The result is a leaf:
     mean and std are not differentiated (PyTorch gives them a zero gradient)."""
-    as_device(device, "normal")
+    device = as_device(device, "normal")
     op = "normal"
     tensors = [v for v in (mean, std) if isinstance(v, (Tensor, xp.ndarray))]
     if tensors and size is not None:
         raise TypeError("normal: give size only with a number mean and std")
     if not tensors and size is None:
         raise TypeError("normal: needs a Tensor mean or std, or a size")
-    m, s = as_array(mean), as_array(std)
+    if tensors and device is CPU:
+        device = device_of(as_array(tensors[0]))
+    m, s = to_numpy(as_array(mean)), to_numpy(as_array(std))
     if (s < 0).any() or xp.isnan(s).any():
         raise ValueError(f"normal: std must be non-negative, got {std!r}")
     if tensors:
@@ -270,53 +274,55 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     work = _draw_dtype(dtype)
     draw = resolve(generator, op).standard_normal(shape, dtype=work)
     values = m.astype(work) + s.astype(work) * draw
-    return _new(values.astype(dtype, copy=False), requires_grad, op)
+    return _new(values.astype(dtype, copy=False), requires_grad, op, device)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1 (int64)."""
-    as_device(device, "randperm")
+    device = as_device(device, "randperm")
     if not is_int(n) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     draw = resolve(generator, "randperm").permutation(int(n))
-    return _new(draw.astype(_dtype(dtype, "randperm", dtypes.int64)), requires_grad, "randperm")
+    return _new(draw.astype(_dtype(dtype, "randperm", dtypes.int64)), requires_grad, "randperm", device)
 
 
 # ----- the *_like forms ---------------------------------------------------------------
 
 
-def _like(input, dtype, op):
+def _like(input, dtype, device, op):
+    """Shape, dtype and device of the new tensor: input's unless given (as PyTorch)."""
     array = as_array(input)
-    return array.shape, array.dtype if dtype is None else dtypes.as_dtype(dtype, op)
+    return (array.shape, array.dtype if dtype is None else dtypes.as_dtype(dtype, op),
+            device_of(array) if device is None else device)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype, "zeros_like")
+    shape, dtype, device = _like(input, dtype, device, "zeros_like")
     return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype, "ones_like")
+    shape, dtype, device = _like(input, dtype, device, "ones_like")
     return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype, "empty_like")
+    shape, dtype, device = _like(input, dtype, device, "empty_like")
     return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype, "full_like")
+    shape, dtype, device = _like(input, dtype, device, "full_like")
     return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype, "rand_like")
+    shape, dtype, device = _like(input, dtype, device, "rand_like")
     return rand(shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
-    shape, dtype = _like(input, dtype, "randn_like")
+    shape, dtype, device = _like(input, dtype, device, "randn_like")
     return randn(shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -325,7 +331,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
     """`randint_like(input, high)` or `randint_like(input, low, high)`, in input's dtype."""
     if high is None:
         low, high = 0, low
-    shape, dtype = _like(input, dtype, "randint_like")
+    shape, dtype, device = _like(input, dtype, device, "randint_like")
     return randint(low, high, shape, generator=generator, dtype=dtype, device=device,
                    requires_grad=requires_grad)
 

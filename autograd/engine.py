@@ -19,7 +19,7 @@ import sys
 import threading
 
 from . import anomaly
-from .backend import errstate, xp
+from .backend import ARRAYS, array_module, asarray, errstate, xp
 from .function import Function, graph_clock
 from .grad_mode import _mode
 from .tensor import Tensor
@@ -271,7 +271,7 @@ def _add_leaf(leaves, leaf, g):
     entry = leaves.get(id(leaf))
     if entry is None:
         leaves[id(leaf)] = [leaf, g, False]
-    elif entry[2] and type(g) is xp.ndarray:
+    elif entry[2] and type(g) in ARRAYS:
         entry[1] += g           # first order: our own array, safe to add in place
     else:
         entry[1] = entry[1] + g
@@ -321,7 +321,7 @@ def _input_gradients(node, grad):
         if g is None:
             raise RuntimeError(f"{node.name}.backward returned no gradient for input {i}, "
                                "which requires grad")
-        if create_graph or (type(g) is not xp.ndarray and not isinstance(g, xp.generic)):
+        if create_graph or (type(g) not in ARRAYS and not isinstance(g, xp.generic)):
             try:
                 g = _as_gradient(g, create_graph)
             except TypeError as error:
@@ -358,10 +358,10 @@ def _as_gradient(g, create_graph):
 
 
 def _floating_array(g):
-    if type(g) is not xp.ndarray:
+    if type(g) not in ARRAYS:
         if not isinstance(g, (xp.generic, float, int)) or isinstance(g, bool):
             raise TypeError(f"expected an array or Tensor, got {type(g).__name__}")
-        g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
+        g = asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
     if g.dtype.kind not in "fc":
         raise TypeError(f"expected a floating-point gradient, got dtype {g.dtype}")
     return g
@@ -391,7 +391,7 @@ def _accumulate(leaf, g, create_graph, from_walk=False):
         elif current is None:
             unshared = (from_walk and type(g) is xp.ndarray and g.base is None and g.flags.writeable
                         and sys.getrefcount(g) <= _UNSHARED_REFERENCES)
-            leaf._grad = Tensor._make(g if unshared else xp.array(g, dtype=leaf.dtype, copy=True))
+            leaf._grad = Tensor._make(g if unshared else g.astype(leaf.dtype, copy=True))
         elif current._requires_grad:  # a graph-carrying grad from a create_graph backward
             leaf._grad = Tensor._make(current.data + g)
         else:
@@ -440,8 +440,8 @@ def _root_grad(tensor, grad, op):
         if grad.shape != tensor.shape:
             raise RuntimeError(f"{op}: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
         # A gradient with a graph of its own stays a Tensor (create_graph differentiates through it).
-        return grad.astype(tensor.dtype) if grad._requires_grad else xp.asarray(grad.data, dtype=tensor.dtype)
-    grad = xp.asarray(grad, dtype=tensor.dtype)
+        return grad.astype(tensor.dtype) if grad._requires_grad else grad.data.astype(tensor.dtype, copy=False)
+    grad = array_module(tensor.data).asarray(grad, dtype=tensor.dtype)
     if grad.shape != tensor.shape:
         raise RuntimeError(f"{op}: grad has shape {grad.shape} but the tensor has shape {tensor.shape}")
     return grad

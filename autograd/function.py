@@ -32,7 +32,7 @@ graph) with grad mode on, so the same rule records the graph of the gradient.
 """
 import itertools
 
-from .backend import xp
+from .backend import ARRAYS, device_of, is_array, xp
 from .grad_mode import _mode
 from .hooks import RemovableHandle
 from .tensor import Tensor
@@ -156,8 +156,12 @@ class Function:
             needs.append(False)
             parents.append(None)
         ctx.needs_input_grad = tuple(needs)
-        returned = cls.forward(ctx, *arrays, **params)
-        if type(returned) is not xp.ndarray and not isinstance(returned, xp.generic):
+        try:
+            returned = cls.forward(ctx, *arrays, **params)
+        except (TypeError, ValueError) as error:
+            _check_devices(cls, arrays, error)
+            raise
+        if type(returned) not in ARRAYS and not isinstance(returned, xp.generic):
             _check_forward_result(cls, returned)
         out = Tensor._make(returned)   # a NumPy scalar (from 0-d math) becomes a 0-d array
         if cls.is_view and tensors:
@@ -217,6 +221,17 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name}>"
+
+
+def _check_devices(cls, arrays, error):
+    """A forward that failed on inputs of two devices: say so, naming the op and both devices."""
+    found = []
+    for array in arrays:
+        if is_array(array) and device_of(array) not in found:
+            found.append(device_of(array))
+    if len(found) > 1:
+        raise RuntimeError(f"{cls.__name__}: expected all tensors to be on the same device, but found "
+                           f"at least two devices, {found[0]} and {found[1]}") from error
 
 
 def _check_forward_result(cls, result):

@@ -12,7 +12,7 @@
   first, except when that would silently drop the graph (an input requires grad and grad
   mode is on): then it is a TypeError naming the function.
 """
-from .backend import xp
+from .backend import asarray, xp
 from .grad_mode import _mode
 from .ops import elementwise, linalg, reduce
 from .ops import math as math_ops
@@ -118,7 +118,7 @@ FUNCTIONS.update({
 
 # ----- comparisons (issue 9 API): np.isclose / np.allclose on Tensors are dyngrad's
 def _operand(value):
-    return value if isinstance(value, Tensor) else xp.asarray(value)
+    return value if isinstance(value, Tensor) else asarray(value)
 
 
 FUNCTIONS.update({
@@ -136,7 +136,7 @@ def array_ufunc(ufunc, method, inputs, kwargs):
             return op(*inputs)
     if ufunc in NON_DIFFERENTIABLE:
         result = getattr(ufunc, method)(*_arrays(inputs), **kwargs)
-        return result if "out" in kwargs else Tensor._make(xp.asarray(result))
+        return result if "out" in kwargs else Tensor._make(asarray(result))
     _refuse_dropping_the_graph(f"numpy.{ufunc.__name__}", inputs)
     out = kwargs.get("out")
     if out is not None:

@@ -8,8 +8,7 @@ import operator
 import weakref
 
 from . import dtypes
-from .backend import xp
-from .device import CPU, as_device
+from .backend import ARRAYS, device_of, to_device, to_numpy, xp
 from .grad_mode import _mode
 from .hooks import RemovableHandle
 from .ops.validation import check_axis
@@ -69,7 +68,9 @@ class Tensor:
         source = data
         if isinstance(data, Tensor):
             data = data.data
-        if isinstance(data, (xp.ndarray, xp.generic)):
+        if type(data) in ARRAYS and type(data) is not xp.ndarray:   # a device array stays there
+            data = data if dtype is None else data.astype(dtypes.as_dtype(dtype, "Tensor"), copy=False)
+        elif isinstance(data, (xp.ndarray, xp.generic)):
             data = xp.asarray(data, dtype=dtype)
         else:
             data = xp.asarray(data, dtype=dtypes.get_default_dtype() if dtype is None else dtype)
@@ -92,7 +93,7 @@ class Tensor:
     def _make(cls, data):
         """Wrap an op's output without the checks of __init__ (the hot path)."""
         t = object.__new__(cls)
-        t.data = data if type(data) is xp.ndarray else xp.asarray(data)
+        t.data = data if type(data) in ARRAYS else xp.asarray(data)
         t._grad = None
         t._requires_grad = False
         t._node = None
@@ -158,12 +159,12 @@ class Tensor:
         return self.data.item()
 
     def numpy(self, force=False):
-        """The underlying array (shares memory). As PyTorch, refused on a tensor that requires
-        grad unless force=True: use `t.detach().numpy()` (or `t.data`)."""
+        """The underlying array on the CPU (shares memory), a host copy on a GPU (a sync). As
+        PyTorch, refused on a tensor that requires grad unless force=True: use `t.detach().numpy()`."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return to_numpy(self.data)
 
     def tolist(self):
         return self.data.tolist()
@@ -206,11 +207,15 @@ class Tensor:
             extra = f", grad_fn=<{self._node.name}>"
         elif self._requires_grad:
             extra = ", requires_grad=True"
-        body = xp.array2string(self.data, prefix="Tensor(", separator=", ", threshold=20)
-        return f"Tensor({body}, dtype={self.dtype}{extra})"
+        body = xp.array2string(to_numpy(self.data), prefix="Tensor(", separator=", ", threshold=20)
+        where = "" if type(self.data) is xp.ndarray else f", device='{self.device}'"
+        return f"Tensor({body}{where}, dtype={self.dtype}{extra})"
 
     # ----- NumPy protocols (autograd.interop) -----------------------------------------
     def __array__(self, dtype=None, copy=None):
+        if type(self.data) is not xp.ndarray:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. "
+                            "Use Tensor.cpu() to copy the tensor to host memory first.")
         if copy:
             return xp.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -329,7 +334,7 @@ class Tensor:
         return self._inplace("fill_", xp.copyto, value)
 
     def copy_(self, other):
-        return self._inplace("copy_", xp.copyto, _raw(other))
+        return self._inplace("copy_", xp.copyto, to_device(_raw(other), self.device))
 
     # ----- operators ----------------------------------------------------------------
     def __add__(self, other):
@@ -658,11 +663,11 @@ class Tensor:
 
     @property
     def device(self):
-        return CPU
+        return device_of(self.data)
 
     @property
     def is_cuda(self):
-        return False
+        return type(self.data) is not xp.ndarray
 
     def is_floating_point(self):
         return self.data.dtype.kind == "f"
@@ -672,11 +677,11 @@ class Tensor:
         return conversion.to(self, *args, dtype=dtype, device=device, copy=copy)
 
     def cpu(self):
-        return self
+        return conversion.to(self, "cpu")
 
     def cuda(self, device=None):
-        """An error until a GPU backend exists (`autograd.cuda.is_available()` is False)."""
-        as_device("cuda", "cuda")
+        """The tensor on CUDA device `device` (an index, a string or a device; the current one by default)."""
+        return conversion.to(self, f"cuda:{device}" if isinstance(device, int) else (device or "cuda"))
 
     def float(self):
         return conversion.to(self, dtypes.float32)
@@ -710,20 +715,24 @@ class Tensor:
         return bool(self.data.flags.c_contiguous)
 
     def new_tensor(self, data, *, dtype=None, requires_grad=False):
-        return creation.tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return creation.tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
+                               device=self.device)
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return creation.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return creation.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
+                              device=self.device)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
-        return creation.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return creation.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
+                             device=self.device)
 
     def new_empty(self, *size, dtype=None, requires_grad=False):
-        return creation.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return creation.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad,
+                              device=self.device)
 
     def new_full(self, size, fill_value, *, dtype=None, requires_grad=False):
         return creation.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
-                             requires_grad=requires_grad)
+                             requires_grad=requires_grad, device=self.device)
 
     # in place, outside the graph (the rules of `_inplace`)
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -731,14 +740,14 @@ class Tensor:
         if std < 0:
             raise ValueError(f"normal_: std must be non-negative, got {std}")
         values = _generator(generator, "normal_").normal(mean, std, self.data.shape)
-        return self._inplace("normal_", xp.copyto, values)
+        return self._inplace("normal_", xp.copyto, to_device(values, self.device))
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill with U(a, b) draws from `generator` (default: the thread's default)."""
         if a > b:
             raise ValueError(f"uniform_: expects a [from, to) range, but got from={a} > to={b}")
         values = _generator(generator, "uniform_").uniform(a, b, self.data.shape)
-        return self._inplace("uniform_", xp.copyto, values)
+        return self._inplace("uniform_", xp.copyto, to_device(values, self.device))
 
     def pow_(self, exponent):
         return self._inplace("pow_", _in_place(xp.power), _raw(exponent))

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from autograd.backend import device_of, is_array, to_device
 # The random state is autograd's (one implementation for tensors, init, dropout, loaders).
 from autograd.random import _seed_thread, default_generator, manual_seed  # noqa: F401
 from autograd.random import resolve as _generator
@@ -25,7 +26,7 @@ from .module import _raw
 
 def _array(tensor, name):
     data = _raw(tensor)
-    if not isinstance(data, np.ndarray):
+    if not is_array(data):
         raise TypeError(f"{name}: expected a Tensor or ndarray, got {type(tensor).__name__}")
     if data.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point tensor, got dtype {data.dtype}")
@@ -35,7 +36,7 @@ def _array(tensor, name):
 def _fill(tensor, values):
     """Write `values` into the tensor in place (outside the graph, bumping its version)."""
     data = _raw(tensor)
-    data[...] = values
+    data[...] = to_device(values, device_of(data))   # drawn on the host (autograd.random)
     version = getattr(tensor, "_version", None)
     if version is not None:
         version.value += 1

@@ -13,6 +13,9 @@ import numpy as np
 
 from autograd import Tensor, no_grad
 from autograd.hooks import RemovableHandle
+from autograd.backend import CPU, device_of, is_array, to_device, to_numpy
+from autograd.backend import device as autograd_device
+from autograd.device import as_device
 from autograd.viz import enter_scope, exit_scope
 
 from .hooks import BackwardHookCall
@@ -287,9 +290,11 @@ class Module:
         Floating-point parameters, their gradients and floating-point buffers take the
         dtype (integer buffers such as num_batches_tracked keep theirs), as in PyTorch.
         The Parameter objects stay the same, so an optimizer made earlier still holds
-        them. The device is "cpu" (dyngrad has no other device yet).
+        them; their state (moments, ...) follows the parameters' device on the next step.
         """
         device, dtype = _parse_to(*args, **kwargs)
+        if device is not None:
+            self._move(device)
         if dtype is not None:
             self._convert(dtype)
         return self
@@ -322,6 +327,22 @@ class Module:
             for name, buf in module._buffers.items():
                 if buf is not None and buf.dtype.kind == "f":
                     module._buffers[name] = module.__dict__[name] = buf.astype(dtype, copy=False)
+
+    # ----- devices (issue 15) ---------------------------------------------------------
+    def _move(self, device):
+        """Parameters (with their gradients) and buffers onto `device`, in place."""
+        for module in self.modules():
+            for param in module._parameters.values():
+                if param is None or param.device == device:
+                    continue
+                param.data = to_device(param.data, device)
+                param._version.value += 1
+                if param._grad is not None:
+                    param._grad = Tensor(to_device(param._grad.data, device))
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    moved = buf.to(device) if isinstance(buf, Tensor) else to_device(buf, device)
+                    module._buffers[name] = module.__dict__[name] = moved
 
     # ----- lookup by dotted name ----------------------------------------------------
     def get_submodule(self, target):
@@ -380,7 +401,7 @@ class Module:
         """
         destination = {} if destination is None else destination
         for name, value in self._state_items():
-            destination[prefix + name] = value if keep_vars else np.array(_raw(value), copy=True)
+            destination[prefix + name] = value if keep_vars else np.array(to_numpy(_raw(value)), copy=True)
         return destination
 
     def load_state_dict(self, state_dict, strict=True):
@@ -404,7 +425,7 @@ class Module:
         for name, target in own.items():
             if name not in state_dict:
                 continue
-            value = np.asarray(_raw(state_dict[name]))
+            value = np.asarray(to_numpy(_raw(state_dict[name])))
             target_array = _raw(target)
             if value.shape != target_array.shape:
                 errors.append(f"size mismatch for {name!r}: copying an array of shape {value.shape}, "
@@ -423,7 +444,7 @@ class Module:
                 if isinstance(target, Tensor):
                     target.copy_(value)
                 else:
-                    np.copyto(target, value)
+                    target[...] = to_device(value, device_of(target))
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- printing -----------------------------------------------------------------
@@ -445,15 +466,17 @@ _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip")
 
 
 def _parse_device(device):
-    """'cpu' (also 'cpu:0' or a device object that prints so) or a clear error."""
-    text = str(getattr(device, "type", device)) if not isinstance(device, str) else device
+    """A usable device ('cpu', 'cpu:0', 'cuda', 'cuda:N' or a device object) or a clear error."""
+    text = str(device) if not isinstance(device, str) else device
     kind, _, index = text.partition(":")
     if kind == "cpu" and index in ("", "0"):
-        return "cpu"
+        return CPU
+    if kind == "cuda":
+        target = as_device(text, "Module.to")
+        return target if target.index is not None else autograd_device("cuda", 0)
     if kind in _DEVICE_TYPES:
-        raise RuntimeError(f"Module.to: device {text!r} is not available: dyngrad runs on the CPU "
-                           "only for now (device='cpu')")
-    raise ValueError(f"Module.to: unknown device {text!r}; expected 'cpu'")
+        raise RuntimeError(f"Module.to: device {text!r} is not available: dyngrad runs on cpu and cuda")
+    raise ValueError(f"Module.to: unknown device {text!r}; expected 'cpu' or 'cuda'")
 
 
 def _parse_dtype(dtype):
@@ -487,7 +510,7 @@ def _buffer_array(name, value):
     if value is None:
         return None
     data = _raw(value)
-    if not isinstance(data, np.ndarray):
+    if not is_array(data):
         raise TypeError(f"cannot assign {type(value).__name__} as buffer '{name}' "
                         "(an ndarray, a Tensor or None is expected)")
     return data

@@ -15,12 +15,14 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from autograd.backend import to_numpy
+
 from .module import _raw
 
 
 def _array(x):
     """A NumPy array from an ndarray, a Tensor (its .data) or a list."""
-    return np.asarray(_raw(x))
+    return np.asarray(to_numpy(_raw(x)))   # a device array: one copy to the host
 
 
 def _finish(fig, path, dpi):

@@ -37,6 +37,8 @@ try:
 except ImportError:     # no flock (Windows): temp files are not locked, nor cleaned up
     fcntl = None
 
+from autograd.backend import to_numpy
+
 from .module import _raw
 
 __all__ = ["save", "load", "write_atomic", "remove_stale_temp_files"]
@@ -48,7 +50,7 @@ _TEMP_INFIX, _TEMP_SUFFIX = ".nn-save-", ".tmp"
 _MEMBER_SUFFIX = ".npy"
 
 def _to_array(key, value):
-    array = np.asarray(_raw(value))
+    array = np.asarray(to_numpy(_raw(value)))
     if array.dtype == object:
         raise TypeError(f"nn.save: entry {key!r} ({type(value).__name__}) is not an array of "
                         "numbers or strings; only arrays, Tensors, numbers and strings can be saved (no pickling)")

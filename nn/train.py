@@ -50,6 +50,7 @@ from tqdm.auto import tqdm
 import nn
 import nn.functional as F
 from autograd import Tensor, no_grad
+from autograd.backend import CPU, asarray, to_device, to_numpy
 from nn.data import DataLoader
 
 __all__ = ["fit", "Callback", "evaluate", "predict", "save_checkpoint", "load_checkpoint",
@@ -117,11 +118,12 @@ def predict(model, X, batch_size=1000):
     mode stays there).
     """
     modes = [(module, module.training) for module in model.modules()]
+    device = model_device(model)
     model.eval()
     try:
-        with no_grad():
+        with no_grad():   # host predictions: one download per batch
             return np.concatenate([
-                model(Tensor(X[start:start + batch_size])).data.argmax(axis=1)
+                to_numpy(model(Tensor(X[start:start + batch_size]).to(device)).data.argmax(axis=1))
                 for start in range(0, len(X), batch_size)
             ]) if len(X) else np.zeros(0, dtype=np.int64)
     finally:
@@ -135,7 +137,7 @@ def evaluate(model, X, y, batch_size=1000):
         raise ValueError(f"evaluate: X has {len(X)} samples but y has {len(y)}")
     if len(X) == 0:
         raise ValueError("evaluate: no samples")
-    return float(np.mean(predict(model, X, batch_size) == np.asarray(y)))
+    return float(np.mean(predict(model, X, batch_size) == to_numpy(y.data if isinstance(y, Tensor) else y)))
 
 
 def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=100,
@@ -178,6 +180,8 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     if checkpoint_path is not None:
         checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
     train_idx = _train_subsample(len(X_train), train_acc_samples, seed)
+    # On a device, the training set moves there once, not a batch per step (docs/devices.md).
+    X_train, y_train = (_on_device(a, model_device(model)) for a in (X_train, y_train))
     history = {"loss": [], "train_acc": [], "val_acc": [], "lr": [], "time": [],
                "best_val_acc": None, "best_epoch": None, "nonfinite_losses": 0}
     best_state, start_epoch = None, 0
@@ -326,8 +330,9 @@ def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, s
         nn.init._seed_thread(int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0]))
     # drop a last batch of one sample: batch norm can't train on it (see fit)
     drop_last = len(X) > batch_size and len(X) % batch_size == 1
+    device = model_device(model)
     loader = DataLoader(X, y, batch_size, shuffle=True, drop_last=drop_last,
-                        seed=None if seed is None else [seed, epoch])
+                        seed=None if seed is None else [seed, epoch], device=None if device == CPU else device)
     loss_fn = getattr(model, "loss", None) or F.cross_entropy
     model.train()
     losses, correct, seen, nonfinite, stopped = [], 0, 0, 0, False
@@ -361,6 +366,20 @@ def _train_epoch(model, optimizer, X, y, batch_size, seed, epoch, desc, quiet, s
             if stopped:
                 break
     return losses, nonfinite, stopped
+
+
+# ----- devices (issue 15) -------------------------------------------------------------
+def model_device(model):
+    """The device of the model's first parameter (the CPU for a model without any)."""
+    first = next(iter(model.parameters()), None)
+    return CPU if first is None else first.device
+
+
+def _on_device(values, device):
+    """An array (or a Tensor's) on `device`; on the CPU, as given."""
+    if device == CPU:
+        return values
+    return to_device(values.data if isinstance(values, Tensor) else asarray(values), device)
 
 
 def _train_subsample(n, samples, seed):

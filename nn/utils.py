@@ -12,6 +12,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor, no_grad
+from autograd.backend import array_module, asarray
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters"]
@@ -48,8 +49,8 @@ def _vector_norm(array, norm_type):
     """torch.linalg.vector_norm of a whole array, in its dtype."""
     flat = array.reshape(-1)
     if flat.size == 0:
-        return np.zeros((), dtype=array.dtype)
-    return np.asarray(np.linalg.norm(flat, ord=norm_type), dtype=array.dtype)
+        return array_module(array).zeros((), dtype=array.dtype)
+    return asarray(np.linalg.norm(flat, ord=norm_type), dtype=array.dtype)
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -72,7 +73,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale every gradient by min(1, max_norm / (total_norm + 1e-6)), in place."""
     parameters = _tensors(parameters, "clip_grads_with_norm_")
     max_norm = _number(max_norm, "clip_grads_with_norm_", "max_norm")
-    total = np.asarray(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
+    total = asarray(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return

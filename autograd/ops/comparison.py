@@ -6,7 +6,7 @@ Operands are Tensors, arrays or numbers, broadcast as NumPy/PyTorch broadcast.
 """
 import numbers
 
-from ..backend import xp
+from ..backend import asarray, xp
 from ..tensor import Tensor
 from .validation import as_array
 
@@ -30,7 +30,7 @@ def _binary(ufunc, a, b, op):
         result = ufunc(x, y)
     except ValueError:
         raise ValueError(f"{op}: shapes {xp.shape(x)} and {xp.shape(y)} do not broadcast") from None
-    return Tensor._make(xp.asarray(result))
+    return Tensor._make(asarray(result))
 
 
 def eq(input, other):
@@ -75,7 +75,7 @@ def equal(input, other):
 
 
 def _unary(ufunc, input, op):
-    return Tensor._make(xp.asarray(ufunc(_operand(input, op))))
+    return Tensor._make(asarray(ufunc(_operand(input, op))))
 
 
 def isnan(input):
@@ -108,7 +108,7 @@ def logical_not(input):
 
 def _integral(op, *values):
     for value in values:
-        dtype = xp.asarray(_operand(value, op)).dtype
+        dtype = asarray(_operand(value, op)).dtype
         if dtype.kind not in "biu":
             raise TypeError(f"{op}: only integer and bool tensors are supported, got dtype {dtype}")
 

@@ -8,7 +8,7 @@ padding='same' with an even kernel, as PyTorch), dilation (dh, dw): kernel tap (
 reads xpad[i*sh + p*dh, j*sw + q*dw]. With groups G the channels split into G
 independent convolutions (C/G inputs and F/G filters each): one batched GEMM.
 """
-from autograd.backend import xp
+from autograd.backend import array_module, xp
 from autograd.function import Function
 from autograd.tensor import Tensor
 from autograd.ops.validation import as_array, check_float, is_int, pair
@@ -58,7 +58,7 @@ class Conv2d(Function):
         ctx.dilation = None if dilation == (1, 1) else dilation
         ctx.groups = None if groups == 1 else groups
         # (F, N, Ho, Wo) -> (N, F, Ho, Wo): one copy into the layout callers expect.
-        return xp.ascontiguousarray(out.reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
+        return array_module(out).ascontiguousarray(out.reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
 
     @staticmethod
     def backward(ctx, grad):
@@ -150,7 +150,7 @@ def _im2col(x, kernel_size, stride, padding, dilation, input_shape=None):
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = kernel_size, stride, padding, dilation
     Ho, Wo = _output_hw(x.shape, kernel_size, stride, padding, dilation)
     if pt or pb or pl or pr:
-        x_pad = xp.zeros((N, C, H + pt + pb, W + pl + pr), dtype=x.dtype)
+        x_pad = array_module(x).zeros((N, C, H + pt + pb, W + pl + pr), dtype=x.dtype)
         x_pad[:, :, pt:pt + H, pl:pl + W] = x
     else:
         x_pad = x
@@ -174,14 +174,14 @@ def _col2im(cols, kernel_size, stride, padding, dilation, input_shape):
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = kernel_size, stride, padding, dilation
     Ho, Wo = _output_hw(input_shape, kernel_size, stride, padding, dilation)
     cols = cols.reshape(C, kh, kw, N, Ho, Wo)
-    dx_pad = xp.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
+    dx_pad = array_module(cols).zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
     for p in range(kh):
         for q in range(kw):
             rows = slice(p * dh, p * dh + sh * (Ho - 1) + 1, sh)
             columns = slice(q * dw, q * dw + sw * (Wo - 1) + 1, sw)
             dx_pad[:, :, rows, columns] += cols[:, p, q].transpose(1, 0, 2, 3)  # (N, C, Ho, Wo)
     if pt or pb or pl or pr:
-        return xp.ascontiguousarray(dx_pad[:, :, pt:pt + H, pl:pl + W])
+        return array_module(dx_pad).ascontiguousarray(dx_pad[:, :, pt:pt + H, pl:pl + W])
     return dx_pad
 
 

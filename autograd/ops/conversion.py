@@ -1,10 +1,13 @@
 """Copies and conversions: clone, contiguous, `Tensor.to(dtype/device)` and `Tensor.type()`.
 
+A move to another device is an op (ToDevice): the gradient flows back to the source device.
+
 A conversion to a floating dtype stays in the graph (`astype`); one to an integer or bool
 dtype gives a tensor outside the graph, as in PyTorch (`scores.argmax(1).long()`,
 `mask.float()` both work on tensors that require grad).
 """
 from .. import dtypes
+from ..backend import device_of, to_device
 from ..device import as_device
 from ..device import device as Device
 from ..function import Function
@@ -22,6 +25,19 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+class ToDevice(Function):
+    """y = x on device `target` (a copy);  dL/dx = g moved back to x's device."""
+
+    @staticmethod
+    def forward(ctx, x, *, target):
+        ctx.source = device_of(x)
+        return to_device(x, target)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ToDevice.apply(grad, target=ctx.source)
 
 
 def clone(input):
@@ -52,7 +68,12 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False):
             device = arg
         else:
             dtype = arg
-    as_device(device, "to")
+    target = as_device(device, "to") if device is not None else None
+    if target is not None and target.type == "cuda" and target.index is None:
+        target = Device("cuda", 0)
+    if target is not None and target != input.device:
+        input = ToDevice.apply(input, target=target)
+        copy = False  # the move made a copy
     return _convert(input, input.dtype if dtype is None else dtypes.as_dtype(dtype, "to"), copy)
 
 
@@ -64,8 +85,9 @@ def type_(input, dtype=None, non_blocking=False):
     """Without an argument, PyTorch's type name ("torch.FloatTensor"); with a dtype or a type
     name, the tensor converted to it (as `to`)."""
     if dtype is None:
-        return dtypes.TYPE_NAMES[input.dtype]
+        name = dtypes.TYPE_NAMES[input.dtype]
+        return name.replace("torch.", "torch.cuda.") if input.is_cuda else name
     if isinstance(dtype, str) and dtype.startswith("torch.cuda."):
-        as_device("cuda", "type")
+        return to(input, as_device("cuda", "type"), dtypes.as_dtype(dtype.replace("cuda.", ""), "type"))
     return _convert(input, dtypes.as_dtype(dtype, "type"), False)
 

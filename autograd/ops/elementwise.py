@@ -5,7 +5,7 @@ input's shape (`engine.unbroadcast`). Notation: g = dL/dy. The rules are written
 operators and NumPy functions that Tensors dispatch, so they differentiate again
 (`autograd.function`).
 """
-from ..backend import xp
+from ..backend import array, array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
 
@@ -20,7 +20,7 @@ def _constant(value, dtype):
     """
     if type(value) in (int, float, bool):
         return value
-    array = xp.asarray(value)
+    array = asarray(value)
     if dtype.kind == "f" and array.dtype != dtype:
         array = array.astype(dtype)
     return array
@@ -146,8 +146,10 @@ class Pow(Function):
         grad_a = grad_b = None
         if need_a:
             grad_a = grad * b * a ** (b - 1)
-            if not isinstance(b, (int, float)) or b == 0:  # x ** 2 needs no mask
+            if not isinstance(b, (int, float)):  # x ** 2 needs no mask
                 grad_a = xp.where(b == 0, 0, grad_a)
+            elif b == 0:  # x ** 0 is constant (and CuPy's where takes no Python bool)
+                grad_a = array_module(grad).zeros(grad.shape, dtype=grad.dtype)
         if need_b:
             grad_b = xp.where((a == 0) & (b >= 0), 0, grad * y * xp.log(a))
         return grad_a, grad_b
@@ -206,7 +208,7 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         (condition,) = ctx.saved_tensors
-        zero = xp.zeros((), dtype=grad.dtype)
+        zero = array_module(grad).zeros((), dtype=grad.dtype)
         _, need_a, need_b = ctx.needs_input_grad
         return (None,
                 xp.where(condition, grad, zero) if need_a else None,
@@ -345,7 +347,7 @@ class Clip(Function):
 
     @staticmethod
     def forward(ctx, x, low, high):
-        inside = xp.ones(x.shape, dtype=bool)
+        inside = array_module(x).ones(x.shape, dtype=bool)
         if low is not None:
             inside &= x >= low
         if high is not None:
@@ -490,7 +492,7 @@ def minimum(a, b):
 def where(condition, a, b):
     """Elements of `a` where `condition` holds, else of `b` (condition is not differentiated)."""
     # A copy: the caller may change the condition array before backward.
-    condition = xp.array(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    condition = array(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         return Tensor(xp.where(condition, a, b))
     return Where.apply(condition, *operands(a, b, "where"))

@@ -6,7 +6,7 @@ back): gather is x[the index arrays of take_along_axis], index_select x[..., ind
 diagonal x[..., i, i]. scatter is an op of its own (its forward overwrites); scatter_add
 is x + IndexAdd(src). Index arguments are never differentiated.
 """
-from ..backend import xp
+from ..backend import array, array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
 from . import elementwise
@@ -16,10 +16,10 @@ from .validation import check_axis
 
 def _index_array(op, name, index):
     """An integer index as an array of our own (the caller may change theirs before backward)."""
-    array = xp.array(index.data if isinstance(index, Tensor) else index, copy=True)
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: {name} must be an integer tensor, got dtype {array.dtype}")
-    return array
+    copied = array(index.data if isinstance(index, Tensor) else index)
+    if copied.dtype.kind not in "iu":
+        raise TypeError(f"{op}: {name} must be an integer tensor, got dtype {copied.dtype}")
+    return copied
 
 
 def along(index, dim):
@@ -31,7 +31,7 @@ def along(index, dim):
         else:
             shape = [1] * index.ndim
             shape[axis] = n
-            parts.append(xp.arange(n).reshape(shape))
+            parts.append(array_module(index).arange(n).reshape(shape))
     return tuple(parts)
 
 
@@ -61,7 +61,7 @@ class Scatter(Function):
         ctx.positions = positions
         y = x.copy()
         y[positions] = src
-        kept = xp.ones(x.shape, dtype=x.dtype)
+        kept = array_module(x).ones(x.shape, dtype=x.dtype)
         kept[positions] = 0
         ctx.save_for_backward(kept)
         return y
@@ -83,7 +83,7 @@ def gather(x, dim, index):
 def _source(op, src, index, like):
     """The part of src that index covers: src[:index.shape[0], :index.shape[1], ...] (as torch)."""
     if not isinstance(src, Tensor):
-        return elementwise._constant(xp.broadcast_to(xp.asarray(src), index.shape), like.dtype)
+        return elementwise._constant(xp.broadcast_to(asarray(src), index.shape), like.dtype)
     if src.ndim != index.ndim or any(s < i for s, i in zip(src.shape, index.shape)):
         raise ValueError(f"{op}: src of shape {src.shape} must have index's {index.ndim} dimensions "
                          f"and be at least as large as index of shape {index.shape}")
@@ -125,7 +125,7 @@ def index_select(x, dim, index):
 
 def masked_fill(x, mask, value):
     """x with `value` where mask is True (mask broadcasts to x's shape), as torch.masked_fill."""
-    mask = xp.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    mask = asarray(mask.data if isinstance(mask, Tensor) else mask)
     if mask.dtype != bool:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
     try:
@@ -143,7 +143,7 @@ def _band(op, x, diagonal, keep):
     if x.ndim < 2:
         raise ValueError(f"{op}: input must have at least 2 dimensions, got shape {x.shape}")
     rows, cols = x.shape[-2:]
-    mask = keep(xp.ones((rows, cols), dtype=bool), diagonal)
+    mask = keep(array_module(x).ones((rows, cols), dtype=bool), diagonal)
     return elementwise.where(mask, x, 0.0)
 
 
@@ -157,11 +157,12 @@ def triu(x, diagonal=0):
     return _band("triu", x, diagonal, xp.triu)
 
 
-def _diagonal_positions(rows, cols, offset):
-    """Row and column numbers of the offset diagonal of a rows x cols matrix."""
+def _diagonal_positions(rows, cols, offset, like):
+    """Row and column numbers of the offset diagonal of a rows x cols matrix (on `like`'s device)."""
     start_row, start_col = (0, offset) if offset >= 0 else (-offset, 0)
     n = max(0, min(rows - start_row, cols - start_col))
-    return xp.arange(n) + start_row, xp.arange(n) + start_col
+    positions = array_module(like).arange(n)
+    return positions + start_row, positions + start_col
 
 
 def diagonal(x, offset=0, dim1=0, dim2=1):
@@ -177,7 +178,7 @@ def _diagonal(x, offset, dim1, dim2):
         raise ValueError(f"diagonal: dim1 and dim2 are the same dimension ({dim1}, {dim2})")
     rest = [d for d in range(x.ndim) if d not in (d1, d2)]
     moved = permute(x, *rest, d1, d2)
-    rows, cols = _diagonal_positions(x.shape[d1], x.shape[d2], offset)
+    rows, cols = _diagonal_positions(x.shape[d1], x.shape[d2], offset, x)
     return GetItem.apply(moved, (Ellipsis, rows, cols))
 
 
@@ -188,5 +189,5 @@ def diag(x, diagonal=0):
     if x.ndim != 1:
         raise ValueError(f"diag: input must be 1-D or 2-D, got shape {x.shape}")
     n = x.shape[0] + abs(diagonal)
-    positions = _diagonal_positions(n, n, diagonal)
+    positions = _diagonal_positions(n, n, diagonal, x)
     return IndexAdd.apply(x, shape=(n, n), index=positions)

@@ -1,6 +1,6 @@
 """Matrix products: matmul (NumPy semantics, batched and 1-D), the fused affine `linear`,
 PyTorch's mm, bmm, dot, outer, and einsum."""
-from ..backend import xp
+from ..backend import array_module, xp
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import operands
@@ -172,7 +172,7 @@ def _einsum_grad(grad, operands, inputs, output, i):
         if letter in seen:
             fresh = next(spare)
             terms.append(letter + fresh)
-            arrays.append(xp.eye(operands[i].shape[position], dtype=operands[i].dtype))
+            arrays.append(array_module(operands[i]).eye(operands[i].shape[position], dtype=operands[i].dtype))
             letters.append(fresh)
         else:
             seen.add(letter)

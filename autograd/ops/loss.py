@@ -19,7 +19,7 @@ and precision in half) and the loss is returned in float16, as PyTorch does.
 """
 from numbers import Real
 
-from autograd.backend import xp
+from autograd.backend import array_module, asarray, xp
 from autograd.function import Function
 from autograd.ops.elementwise import relu
 from autograd.ops.validation import as_array, check_axis, check_float, is_int
@@ -86,7 +86,7 @@ class CrossEntropy(Function):
         z = logits - logits.max(axis=1, keepdims=True)       # (N, C), max subtraction
         e = xp.exp(z)
         total = e.sum(axis=1)                                 # (N,)
-        losses = xp.log(total) - z[xp.arange(N), target]      # (N,)
+        losses = xp.log(total) - z[array_module(z).arange(N), target]   # (N,)
         ctx.save_for_backward(e / total[:, None], logits, target)
         ctx.reduction = reduction
         return _reduce(losses, reduction)
@@ -97,8 +97,8 @@ class CrossEntropy(Function):
         if isinstance(logits, Tensor):  # create_graph: P as a function of the logits
             e = xp.exp(logits - xp.max(logits, axis=1, keepdims=True))
             probs = e / e.sum(axis=1, keepdims=True)          # (N, C)
-        onehot = xp.zeros(probs.shape, dtype=probs.dtype)
-        onehot[xp.arange(onehot.shape[0]), target] = 1
+        onehot = array_module(probs).zeros(probs.shape, dtype=probs.dtype)
+        onehot[array_module(onehot).arange(onehot.shape[0]), target] = 1
         return _scale_rows(probs - onehot, grad, ctx.reduction)
 
 
@@ -115,7 +115,7 @@ class MulticlassHinge(Function):
 
     @staticmethod
     def forward(ctx, scores, *, target, margin, reduction):
-        rows = xp.arange(scores.shape[0])
+        rows = array_module(scores).arange(scores.shape[0])
         margins = scores - scores[rows, target][:, None] + margin   # (N, C)
         margins[rows, target] = 0                                   # the true class adds nothing
         active = margins > 0
@@ -128,15 +128,15 @@ class MulticlassHinge(Function):
     def backward(ctx, grad):
         active, target = ctx.saved_tensors
         d = active.astype(grad.dtype)                                # (N, C)
-        d[xp.arange(d.shape[0]), target] = -d.sum(axis=1)
+        d[array_module(d).arange(d.shape[0]), target] = -d.sum(axis=1)
         return _scale_rows(d, grad, ctx.reduction)
 
 
 def _reduce(losses, reduction):
     if reduction == "mean":
-        return xp.asarray(losses.mean())
+        return asarray(losses.mean())
     if reduction == "sum":
-        return xp.asarray(losses.sum())
+        return asarray(losses.sum())
     return losses
 
 
@@ -184,8 +184,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     x, target, weight, probabilities, unbatched = _check_classes(op, input, target, weight, ignore_index,
                                                                  reduction)
     smoothing = _check_smoothing(op, label_smoothing)
+    # On a device, whether a target is ignore_index would be a sync: the general path decides per row.
     if (not probabilities and x.ndim == 2 and weight is None and smoothing == 0
-            and not (target == ignore_index).any()):
+            and type(target) is xp.ndarray and not (target == ignore_index).any()):
         loss = CrossEntropy.apply(_computed(x), target=target, reduction=reduction)
     else:
         logp = log_softmax(_computed(x), axis=1)
@@ -235,7 +236,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
                                                      probabilities_allowed=False)
     C = x.shape[1]
     xc = _computed(x)
-    onehot = xp.arange(C) == target[:, None]                     # (N, C), constant
+    onehot = array_module(target).arange(C) == target[:, None]   # (N, C), constant
     chosen = (xc * onehot).sum(axis=1, keepdims=True)             # (N, 1): x[n, y_n]
     margins = relu((margin - chosen) + xc) * ~onehot              # the true class adds nothing
     if p == 2:
@@ -262,7 +263,7 @@ def one_hot(tensor, num_classes=-1):
     if t.size and (t.min() < 0 or t.max() >= num_classes):
         bad = t[(t < 0) | (t >= num_classes)].flat[0]
         raise ValueError(f"one_hot: class value {bad} is out of range [0, {num_classes})")
-    return Tensor(xp.arange(num_classes) == t[..., None], dtype=xp.int64)
+    return Tensor(array_module(t).arange(num_classes) == t[..., None], dtype=xp.int64)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -278,7 +279,7 @@ def _nll(logp, target, weight, ignore_index, reduction, smoothing, probabilities
     C = logp.shape[1]
     dtype = logp.dtype
     class_shape = (1, C) + (1,) * (logp.ndim - 2)                 # broadcasts over N, d1, ...
-    w = xp.ones(C, dtype=dtype) if weight is None else weight.astype(dtype)
+    w = array_module(logp).ones(C, dtype=dtype) if weight is None else weight.astype(dtype)
     if probabilities:
         p = _computed(target) if isinstance(target, Tensor) else target.astype(dtype)
         if smoothing:
@@ -289,7 +290,7 @@ def _nll(logp, target, weight, ignore_index, reduction, smoothing, probabilities
         keep = target != ignore_index                              # (N, d1, ...)
         safe = xp.where(keep, target, 0)
         w_t = w[safe] * keep                                       # (N, d1, ...)
-        onehot = xp.arange(C).reshape(class_shape) == safe[:, None]
+        onehot = array_module(safe).arange(C).reshape(class_shape) == safe[:, None]
         T = onehot * ((1 - smoothing) * w_t)[:, None]
         if smoothing:
             T = T + (smoothing / C) * w.reshape(class_shape) * keep[:, None]
@@ -370,8 +371,10 @@ def _check_classes(op, input, target, weight, ignore_index, reduction, probabili
     expected = x.shape[:1] + x.shape[2:]
     if t.shape != expected:
         raise ValueError(f"{op}: target must have shape {expected} to match input {x.shape}, got {t.shape}")
-    bad = ((t < 0) | (t >= C)) & (t != ignore_index)
-    if bad.any():
+    # A host check only: on a device it would sync every step (PyTorch's is an asynchronous
+    # device-side assert): check labels once on the host before moving them (docs/devices.md).
+    bad = ((t < 0) | (t >= C)) & (t != ignore_index) if type(t) is xp.ndarray else None
+    if bad is not None and bad.any():
         where = tuple(int(i) for i in xp.argwhere(bad)[0])
         raise ValueError(f"{op}: target value {t[bad].flat[0]} is out of range [0, {C}) "
                          f"at index {where[0] if len(where) == 1 else where}")

@@ -15,7 +15,7 @@ gradients 0) and the loss comes back in float16, as PyTorch does.
 """
 from numbers import Real
 
-from autograd.backend import errstate, xp
+from autograd.backend import asarray, errstate, xp
 from autograd.function import Function
 from autograd.ops.elementwise import clip, sigmoid, where
 from autograd.ops.loss import REDUCTIONS, _as_tensor, _computed
@@ -186,7 +186,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     _finite(op, "margin", margin)
     x1, x2 = _as_tensor(input1), _as_tensor(input2)
-    y = target if isinstance(target, Tensor) else Tensor(xp.asarray(target, dtype=x1.dtype))
+    y = target if isinstance(target, Tensor) else Tensor(asarray(target, dtype=x1.dtype))
     shapes = [x1.shape, x2.shape, y.shape]
     try:
         xp.broadcast_shapes(*shapes)
@@ -208,7 +208,7 @@ def _pointwise(op, input, target, reduction, extra=()):
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS + extra}, got {reduction!r}")
     x, y = _as_tensor(input), target
     if not isinstance(y, Tensor):
-        y = Tensor(xp.asarray(y, dtype=x.dtype) if x.dtype.kind == "f" else y)
+        y = Tensor(asarray(y, dtype=x.dtype) if x.dtype.kind == "f" else y)
     if y.shape != x.shape:
         raise ValueError(f"{op}: target shape {y.shape} differs from input shape {x.shape} "
                          "(dyngrad does not broadcast a loss's target; reshape it)")
@@ -238,7 +238,7 @@ def _constant_like(op, name, value, x):
     """weight / pos_weight: a constant array in x's dtype that broadcasts to x (no gradient)."""
     if value is None:
         return None
-    array = value.data if isinstance(value, Tensor) else xp.asarray(value)
+    array = value.data if isinstance(value, Tensor) else asarray(value)
     if array.dtype.kind != "f":
         raise TypeError(f"{op}: {name} must be floating point, got dtype {array.dtype}")
     try:

@@ -4,7 +4,7 @@ trig.py, erf and the exp/log/power variants in special.py, and are imported from
 dispatch (autograd/interop.py) use. This file holds the rounding ops (zero gradient, as
 PyTorch), copysign, logaddexp, lerp, float_power and clamp. Notation: g = dL/dy.
 """
-from ..backend import xp
+from ..backend import array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import Pow, UnaryFormula, _binary, clip, operands
@@ -35,7 +35,7 @@ class _ZeroGradient(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return xp.zeros(grad.shape, dtype=grad.dtype)
+        return array_module(grad).zeros(grad.shape, dtype=grad.dtype)
 
 
 class Sign(_ZeroGradient):
@@ -102,7 +102,8 @@ class Copysign(Function):
     def backward(ctx, grad):
         (s,) = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * s if need_a else None), (xp.zeros(grad.shape, dtype=grad.dtype) if need_b else None)
+        zero = array_module(grad).zeros(grad.shape, dtype=grad.dtype) if need_b else None
+        return (grad * s if need_a else None), zero
 
 
 class Logaddexp(Function):
@@ -132,7 +133,7 @@ class Clamp(Function):
     def forward(ctx, x, low, high):
         y = x if low is None else xp.maximum(x, low)
         y = y if high is None else xp.minimum(y, high)
-        inside = xp.ones(y.shape, dtype=bool)
+        inside = array_module(y).ones(y.shape, dtype=bool)
         if low is not None:
             inside = inside & (x >= low)
         if high is not None:
@@ -195,7 +196,7 @@ def float_power(input, exponent):
     """input ** exponent computed in float64, as PyTorch (the result is float64 by definition;
     the gradient comes back to each input in its own dtype through astype)."""
     def to_double(v):
-        return v.astype(xp.float64) if isinstance(v, Tensor) else xp.asarray(v, dtype=xp.float64)
+        return v.astype(xp.float64) if isinstance(v, Tensor) else asarray(v, dtype=xp.float64)
     return _binary(Pow, to_double(input), to_double(exponent), "float_power")
 
 

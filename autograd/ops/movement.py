@@ -6,7 +6,7 @@ BroadcastTo, Reshape, Pad), so the backward rules are theirs: gradients are move
 summed where an element was used more than once (repeat, overlapping unfold windows,
 reflect/replicate/circular borders).
 """
-from ..backend import xp
+from ..backend import array_module, asarray, xp
 from ..tensor import Tensor
 from .shape import GetItem, Pad, broadcast_to, concatenate, getitem, permute, reshape
 from .validation import check_axis, is_int
@@ -80,14 +80,14 @@ def repeat_interleave(x, repeats, dim=None):
         x, dim = reshape(x, -1), 0
     dim = check_axis("repeat_interleave", dim, max(x.ndim, 1))
     n = x.shape[dim] if x.ndim else 1
-    counts = xp.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    counts = asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts.ndim == 1 and counts.shape[0] not in (1, n)) \
             or (counts < 0).any():
         raise ValueError(f"repeat_interleave: repeats must be a non-negative int or one per element "
                          f"({n}) of dimension {dim}, got {repeats!r}")
     if x.ndim == 0:
         x = reshape(x, 1)
-    return _take(x, dim, xp.repeat(xp.arange(n), counts.reshape(-1) if counts.ndim else int(counts)))
+    return _take(x, dim, xp.repeat(array_module(x).arange(n), counts.reshape(-1) if counts.ndim else int(counts)))
 
 
 def split(x, split_size_or_sections, dim=0):
@@ -140,7 +140,8 @@ def unfold(x, dimension, size, step):
     if x.ndim == 0:
         x = reshape(x, 1)
     count = (n - size) // step + 1
-    positions = xp.arange(count)[:, None] * step + xp.arange(size)[None, :]   # (count, size)
+    module = array_module(x)
+    positions = module.arange(count)[:, None] * step + module.arange(size)[None, :]   # (count, size)
     windows = _take(x, dim, positions)                                        # (.., count, size, ..)
     order = [a for a in range(windows.ndim) if a != dim + 1] + [dim + 1]
     return permute(windows, *order)
@@ -185,5 +186,5 @@ def pad(x, pad, mode="constant", value=None):
         if n == 0 or before > limit or after > limit:
             raise ValueError(f"pad: {mode} padding ({before}, {after}) of dimension {dim} must be at most "
                              f"{limit} for its size {n}")
-        x = _take(x, dim, xp.pad(xp.arange(n), (before, after), mode=INDEX_MODES[mode]))
+        x = _take(x, dim, xp.pad(array_module(x).arange(n), (before, after), mode=INDEX_MODES[mode]))
     return x

@@ -13,7 +13,7 @@ Axes: N (batch), C (channels, axis 1), then the spatial axes.
 """
 from numbers import Real
 
-from autograd.backend import xp
+from autograd.backend import asarray, xp
 from autograd.ops.elementwise import where
 from autograd.ops.validation import as_array, is_int
 from autograd.tensor import Tensor
@@ -110,7 +110,7 @@ def embedding(input, weight, padding_idx=None):
     row padding_idx gets no gradient, as PyTorch.
     """
     op = "embedding"
-    indices = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    indices = input.data if isinstance(input, Tensor) else asarray(input)
     if not xp.issubdtype(indices.dtype, xp.integer):
         raise TypeError(f"{op}: input must hold integer indices, got dtype {indices.dtype}")
     w = as_array(weight)
@@ -197,5 +197,5 @@ def _affine(op, x_hat, weight, bias, expected, shape, dtype):
 def _joined(parameter, dtype):
     """A float16 parameter joins float32 statistics (its gradient comes back in float16)."""
     if not isinstance(parameter, Tensor):
-        return xp.asarray(parameter, dtype=dtype)
+        return asarray(parameter, dtype=dtype)
     return parameter.astype(dtype) if parameter.dtype == xp.float16 and dtype != xp.float16 else parameter

@@ -15,7 +15,7 @@ each step a vectorised operation on a strided (N, C, Ho, Wo) view of the input.
 Each backward kernel is an op of its own whose backward is its adjoint (scatter and
 gather for max, spread and average for avg), so the rules differentiate again.
 """
-from autograd.backend import xp
+from autograd.backend import array_module, xp
 from autograd.function import Function
 from autograd.ops.shape import Pad
 from autograd.ops.validation import check_float, output_size, pair
@@ -64,9 +64,10 @@ class MaxPoolScatter(Function):
         overlap = sh < dh * (kh - 1) + 1 or sw < dw * (kw - 1) + 1
         tiled = (sh, sw) == (kh, kw) and (dh, dw) == (1, 1) and (H, W) == (Ho * kh, Wo * kw)
         # When the windows tile the input exactly, every element of dx is written below.
-        dx = (xp.empty if tiled else xp.zeros)(input_shape, dtype=grad.dtype)
-        hit = xp.empty(arg.shape, dtype=bool)
-        share = xp.empty(grad.shape, dtype=grad.dtype) if overlap else None
+        module = array_module(grad)
+        dx = (module.empty if tiled else module.zeros)(input_shape, dtype=grad.dtype)
+        hit = module.empty(arg.shape, dtype=bool)
+        share = module.empty(grad.shape, dtype=grad.dtype) if overlap else None
         # One vectorised pass per window offset k: grad where k was the argmax, else 0.
         for k, view in enumerate(_offset_slices(input_shape, kernel_size, stride, dilation)):
             xp.equal(arg, k, out=hit)
@@ -90,7 +91,7 @@ class MaxPoolGather(Function):
     def forward(ctx, x, *, arg, kernel_size, stride, dilation):
         ctx.arg, ctx.kernel_size, ctx.stride, ctx.dilation = arg, kernel_size, stride, dilation
         ctx.input_shape = x.shape
-        out = xp.zeros(arg.shape, dtype=x.dtype)
+        out = array_module(x).zeros(arg.shape, dtype=x.dtype)
         for k, view in enumerate(_offset_slices(x.shape, kernel_size, stride, dilation)):
             xp.copyto(out, x[view], where=arg == k)
         return out
@@ -141,7 +142,7 @@ class AvgPoolSpread(Function):
         N, C, H, W = input_shape
         _, _, Ho, Wo = grad.shape
         share = grad / grad.dtype.type(kh * kw)               # each input's share of a window
-        dx = xp.zeros((N, C, H, W), dtype=grad.dtype)
+        dx = array_module(grad).zeros((N, C, H, W), dtype=grad.dtype)
         if (kh, kw) == (sh, sw):
             spread = xp.broadcast_to(share[:, :, :, None, :, None], (N, C, Ho, kh, Wo, kw))
             dx[:, :, :Ho * kh, :Wo * kw] = spread.reshape(N, C, Ho * kh, Wo * kw)
@@ -166,9 +167,10 @@ def window_argmax(x, kernel_size, stride, dilation):
     # of np.copyto(..., where=...) on 64x32x28x28).
     offsets = _offset_slices(x.shape, kernel_size, stride, dilation)
     out = x[offsets[0]].copy()                                # (N, C, Ho, Wo)
-    arg = xp.zeros(out.shape, dtype=xp.uint8 if kh * kw <= 256 else xp.intp)
-    raised = xp.empty(out.shape, dtype=bool)
-    step = xp.empty(out.shape, dtype=arg.dtype)
+    module = array_module(x)
+    arg = module.zeros(out.shape, dtype=xp.uint8 if kh * kw <= 256 else xp.intp)
+    raised = module.empty(out.shape, dtype=bool)
+    step = module.empty(out.shape, dtype=arg.dtype)
     for k in range(1, len(offsets)):
         view = x[offsets[k]]
         xp.greater(view, out, out=raised)
@@ -212,8 +214,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     _, arg = window_argmax(padded.data, kernel_size, stride, dilation)
     (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
     Ho, Wo = out.shape[2:]
-    rows = xp.arange(Ho)[:, None] * sh + (arg // kw) * dh - widths[2][0]    # (N, C, Ho, Wo)
-    columns = xp.arange(Wo) * sw + (arg % kw) * dw - widths[3][0]
+    rows = array_module(arg).arange(Ho)[:, None] * sh + (arg // kw) * dh - widths[2][0]    # (N, C, Ho, Wo)
+    columns = array_module(arg).arange(Wo) * sw + (arg % kw) * dw - widths[3][0]
     return out, Tensor(rows * x.shape[3] + columns, dtype=xp.int64)
 
 
@@ -254,7 +256,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     (_, _), (_, _), (pt, _), (pl, _) = widths
     ph, pw = (padding if count_include_pad else (0, 0))
     H, W = x.shape[2:]
-    counted = xp.zeros(padded.shape[2:], dtype=x.dtype)
+    counted = array_module(x).zeros(padded.shape[2:], dtype=x.dtype)
     counted[pt - ph:pt + H + ph, pl - pw:pl + W + pw] = 1
     windows = xp.lib.stride_tricks.sliding_window_view(counted, kernel_size)[::stride[0], ::stride[1]]
     return sums / windows.sum(axis=(2, 3))[:sums.shape[2], :sums.shape[3]]

@@ -10,7 +10,7 @@ Backward puts the reduced axes back (size 1) and broadcasts g over them (with
 import builtins
 
 from .. import return_types
-from ..backend import xp
+from ..backend import array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
 from . import elementwise
@@ -183,7 +183,7 @@ class Norm(Function):
         p = ctx.p
         grad = _expand(grad, ctx.axes, ctx.keepdims)
         if p == 0:
-            return grad * xp.zeros(ctx.input_shapes[0], dtype=ctx.input_dtypes[0]), None, None, None
+            return grad * array_module(grad).zeros(ctx.input_shapes[0], dtype=ctx.input_dtypes[0]), None, None, None
         if p == 1:
             return grad * xp.sign(x), None, None, None
         safe = xp.where(zero, 1.0, _expand(y, ctx.axes, ctx.keepdims))
@@ -293,7 +293,7 @@ def _arg(name, pick, x, dim, keepdim, axis, keepdims):
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     if dim is None:
         index = pick(x.data.reshape(-1))
-        return Tensor(xp.asarray(index, dtype=xp.int64).reshape((1,) * x.ndim if keep else ()))
+        return Tensor(asarray(index, dtype=xp.int64).reshape((1,) * x.ndim if keep else ()))
     (axis_,) = normalize_axis(dim, builtins.max(x.ndim, 1), name)
     data = x.data if x.ndim else x.data.reshape(1)
     index = pick(data, axis=axis_, keepdims=keep).astype(xp.int64)
@@ -365,7 +365,7 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     axes = _axes("logsumexp", x, axis, dim)
     keep = _keep(keepdim, keepdims)
     if x.data.size == 0:
-        shift = xp.zeros([1 if a in axes else n for a, n in enumerate(x.shape)], dtype=x.dtype)
+        shift = array_module(x).zeros([1 if a in axes else n for a, n in enumerate(x.shape)], dtype=x.dtype)
     else:
         shift = x.data.max(axis=axes, keepdims=True)
         shift = xp.where(xp.isfinite(shift), shift, 0).astype(x.dtype)
@@ -394,7 +394,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keepdims
 
 def _logical(name, reduce_fn, x, dim, keepdim, axis, keepdims):
     axes = _axes(name, x, axis, dim)
-    return Tensor(reduce_fn(xp.asarray(x.data if isinstance(x, Tensor) else x), axis=axes,
+    return Tensor(reduce_fn(asarray(x.data if isinstance(x, Tensor) else x), axis=axes,
                             keepdims=_keep(keepdim, keepdims)))
 
 
@@ -412,4 +412,4 @@ def count_nonzero(x, dim=None, *, axis=None):
     """The number of nonzero elements over dim (an int64 Tensor, outside the graph)."""
     x = tensor_argument(x)
     axes = _axes("count_nonzero", x, axis, dim)
-    return Tensor(xp.asarray(xp.count_nonzero(x.data, axis=axes), dtype=xp.int64))
+    return Tensor(asarray(xp.count_nonzero(x.data, axis=axes), dtype=xp.int64))

@@ -13,7 +13,7 @@ Window i of an adaptive pool covers [floor(i H / Ho), ceil((i + 1) H / Ho)), as 
 import math
 from numbers import Real
 
-from autograd.backend import xp
+from autograd.backend import array_module, xp
 from autograd.ops.validation import check_float, is_int
 from autograd.tensor import Tensor
 
@@ -22,14 +22,16 @@ def adaptive_avg_pool2d(input, output_size):
     """Mean over PyTorch's adaptive windows of input (N, C, H, W) (or (C, H, W)) -> (N, C, Ho, Wo)."""
     x, (Ho, Wo) = _check("adaptive_avg_pool2d", input, output_size)
     H, W = x.shape[-2:]
-    return (_window_means(Ho, H, x.dtype) @ x) @ _window_means(Wo, W, x.dtype).T
+    module = array_module(x)
+    return (_window_means(Ho, H, x.dtype, module) @ x) @ _window_means(Wo, W, x.dtype, module).T
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max over PyTorch's adaptive windows; return_indices: also the flat index h * W + w of each max."""
     x, (Ho, Wo) = _check("adaptive_max_pool2d", input, output_size)
     H, W = x.shape[-2:]
-    rows, cols = _window_indices(Ho, H), _window_indices(Wo, W)       # (Ho, kh), (Wo, kw)
+    module = array_module(x)
+    rows, cols = _window_indices(Ho, H, module), _window_indices(Wo, W, module)   # (Ho, kh), (Wo, kw)
     windows = x[..., rows[:, :, None, None], cols[None, None]]        # (..., Ho, kh, Wo, kw)
     out = windows.amax(dim=(-3, -1))
     if not return_indices:
@@ -73,10 +75,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         sizes = [int(math.floor(n * f)) for n, f in zip(spatial, factors)]
         scales = [1.0 / f for f in factors]
     if mode == "nearest":
-        index = [xp.minimum(xp.floor(xp.arange(m) * s).astype(xp.intp), n - 1)
+        index = [xp.minimum(xp.floor(array_module(x).arange(m) * s).astype(xp.intp), n - 1)
                  for n, m, s in zip(spatial, sizes, scales)]
         return x[(Ellipsis, index[0][:, None], index[1])] if len(index) == 2 else x[..., index[0]]
-    mats = [_linear_weights(n, m, s, bool(align_corners), x.dtype) for n, m, s in zip(spatial, sizes, scales)]
+    mats = [_linear_weights(n, m, s, bool(align_corners), x.dtype, array_module(x))
+            for n, m, s in zip(spatial, sizes, scales)]
     if len(mats) == 1:
         return x @ mats[0].T
     return (mats[0] @ x) @ mats[1].T
@@ -105,30 +108,30 @@ def _per_axis(op, name, value, count, valid):
     return values
 
 
-def _bounds(out, size):
-    starts = (xp.arange(out) * size) // out
-    ends = -((-(xp.arange(out) + 1) * size) // out)                   # ceil((i + 1) size / out)
+def _bounds(out, size, module):
+    starts = (module.arange(out) * size) // out
+    ends = -((-(module.arange(out) + 1) * size) // out)                   # ceil((i + 1) size / out)
     return starts, ends
 
 
-def _window_means(out, size, dtype):
+def _window_means(out, size, dtype, module):
     """(out, size): row i averages PyTorch's adaptive window i."""
-    starts, ends = _bounds(out, size)
-    positions = xp.arange(size)
+    starts, ends = _bounds(out, size, module)
+    positions = module.arange(size)
     inside = (positions >= starts[:, None]) & (positions < ends[:, None])
     return (inside / (ends - starts)[:, None]).astype(dtype)
 
 
-def _window_indices(out, size):
+def _window_indices(out, size, module):
     """(out, longest window): window i's positions, the last one repeated to the common length."""
-    starts, ends = _bounds(out, size)
-    longest = int((ends - starts).max())
-    return xp.minimum(starts[:, None] + xp.arange(longest), ends[:, None] - 1)
+    starts, ends = _bounds(out, size, module)
+    longest = max(-((-(i + 1) * size) // out) - (i * size) // out for i in range(out))  # host ints: no sync
+    return xp.minimum(starts[:, None] + module.arange(longest), ends[:, None] - 1)
 
 
-def _linear_weights(size, out, scale, align_corners, dtype):
+def _linear_weights(size, out, scale, align_corners, dtype, module):
     """(out, size): linear interpolation, two weights per row (PyTorch's source coordinates)."""
-    dst = xp.arange(out, dtype=xp.float64)
+    dst = module.arange(out, dtype=xp.float64)
     if align_corners:
         src = dst * ((size - 1) / (out - 1) if out > 1 else 0.0)
     else:
@@ -136,8 +139,8 @@ def _linear_weights(size, out, scale, align_corners, dtype):
     low = xp.minimum(xp.floor(src).astype(xp.intp), size - 1)
     high = xp.minimum(low + 1, size - 1)
     frac = src - low
-    weights = xp.zeros((out, size))
-    rows = xp.arange(out)
+    weights = module.zeros((out, size))
+    rows = module.arange(out)
     xp.add.at(weights, (rows, low), 1 - frac)
     xp.add.at(weights, (rows, high), frac)
     return weights.astype(dtype)

@@ -5,7 +5,7 @@ dL/dx_j sums over k >= j. Each rule is written with these scans and flips, which
 dispatch (`xp.cumsum`, `xp.flip`), so the rules differentiate again.
 """
 from .. import return_types
-from ..backend import xp
+from ..backend import array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
 from . import elementwise
@@ -86,7 +86,7 @@ class LogCumSumExp(Function):
         parts = []
         for sign in (1.0, -1.0):
             part = grad * sign
-            positive = xp.asarray(part) > 0
+            positive = asarray(part) > 0
             # log 0 would be -inf (and -inf - -inf nan one order up); e^(-10^4) is already exactly 0.
             log_part = xp.where(positive, xp.log(xp.where(positive, part, 1.0)), -1e4)
             reverse = xp.flip(LogCumSumExp.apply(xp.flip(log_part - y, dim), dim), dim)
@@ -99,7 +99,7 @@ def cumprod_exclusive(x, reverse):
     if reverse:
         return xp.flip(cumprod_exclusive(xp.flip(x, -1), False), -1)
     scanned = Cumprod.apply(x, x.ndim - 1)
-    ones = xp.ones(x.shape[:-1] + (1,), dtype=x.dtype)
+    ones = array_module(x).ones(x.shape[:-1] + (1,), dtype=x.dtype)
     return concatenate([Tensor(ones), getitem(scanned, (Ellipsis, slice(0, -1)))], -1)
 
 
@@ -140,9 +140,10 @@ def _running(name, x, dim, better):
     data = x.data
     best = better.accumulate(data, axis=dim) if data.size else data
     wins = (data == best) | xp.isnan(data)
-    position = xp.expand_dims(xp.arange(data.shape[dim]), tuple(a for a in range(data.ndim) if a != dim))
+    position = xp.expand_dims(array_module(data).arange(data.shape[dim]),
+                              tuple(a for a in range(data.ndim) if a != dim))
     index = xp.maximum.accumulate(xp.where(wins, position, 0), axis=dim) if data.size else \
-        xp.zeros(data.shape, dtype=xp.int64)
+        array_module(data).zeros(data.shape, dtype=xp.int64)
     index = index.astype(xp.int64)
     return getattr(return_types, name)(GetItem.apply(x, along(index, dim)), Tensor(index))
 

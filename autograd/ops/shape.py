@@ -5,7 +5,7 @@ reshape, transpose/permute, indexing, pad, concatenate, stack, broadcast_to.
 import itertools
 import operator
 
-from ..backend import xp
+from ..backend import array, array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
 from .validation import check_axis
@@ -88,7 +88,7 @@ class IndexAdd(Function):
     @staticmethod
     def forward(ctx, grad, *, shape, index):
         ctx.index = index
-        full = xp.zeros(shape, dtype=grad.dtype)
+        full = array_module(grad).zeros(shape, dtype=grad.dtype)
         if _is_basic(index):
             full[index] = grad
         else:
@@ -251,14 +251,14 @@ def _own_index_part(part):
     if isinstance(part, Tensor):
         part = part.data
     if isinstance(part, (list, xp.ndarray)):
-        return xp.array(part, copy=True)
+        return array(part)
     return part
 
 
 def pad(x, pad_width, value=0.0):
     """Constant padding, NumPy style: an int, (before, after), or one pair per axis."""
     try:
-        widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.ndim, 2)) if x.ndim else None
+        widths = xp.broadcast_to(asarray(pad_width, dtype=int), (x.ndim, 2)) if x.ndim else None
     except ValueError:
         widths = None
     if widths is None or (widths < 0).any():

@@ -5,7 +5,7 @@ Notation: g = dL/dy. Constants are Python floats, which keep float32 float32.
 """
 import math
 
-from ..backend import errstate, xp
+from ..backend import array_module, errstate, xp
 from .elementwise import UnaryFormula
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
@@ -42,7 +42,7 @@ def _compute_dtype(x):
 
 def _horner(s, coefficients):
     """sum_k c_k s^k, in place (one buffer for a series of any length)."""
-    total = xp.full(s.shape, coefficients[-1], dtype=s.dtype)
+    total = array_module(s).full(s.shape, coefficients[-1], dtype=s.dtype)
     for c in coefficients[-2::-1]:
         total *= s
         total += c

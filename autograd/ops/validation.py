@@ -2,15 +2,15 @@
 
 They run before `Op.apply`, never inside a backward rule.
 """
-from ..backend import xp
+from ..backend import ARRAYS, xp
 
 
 def as_array(value):
-    """The ndarray behind a Tensor (or the array itself), for validation only."""
-    if isinstance(value, xp.ndarray):
+    """The array behind a Tensor (or the array itself, on any device), for validation only."""
+    if type(value) in ARRAYS or isinstance(value, xp.ndarray):
         return value
     data = getattr(value, "data", value)
-    return data if isinstance(data, xp.ndarray) else xp.asarray(data)
+    return data if type(data) in ARRAYS or isinstance(data, xp.ndarray) else xp.asarray(data)
 
 
 def is_int(value):

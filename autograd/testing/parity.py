@@ -23,12 +23,12 @@ def assert_matches_torch(fn, torch_fn, *arrays, dtype=np.float64, seed=0):
     out, expected = fn(*ours), torch_fn(*theirs)
     tol = TOLERANCES[dtype]
     assert out.dtype == dtype, f"forward returned {out.dtype} for {np.dtype(dtype)} inputs"
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), err_msg="forward", **tol)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), err_msg="forward", **tol)
     grad = np.random.default_rng(seed).standard_normal(out.shape).astype(dtype)
     out.backward(grad)
     expected.backward(torch.from_numpy(grad))
     for i, (x, t) in enumerate(zip(ours, theirs)):
-        want = np.zeros_like(x.data) if t.grad is None else t.grad.numpy()
+        want = np.zeros(x.shape, x.dtype) if t.grad is None else t.grad.numpy()
         assert x.grad is not None, f"input {i} got no gradient"
         assert x.grad.dtype == dtype, f"input {i}: gradient dtype {x.grad.dtype}"
         np.testing.assert_allclose(x.grad, want, err_msg=f"gradient of input {i}", **tol)

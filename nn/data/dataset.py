@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor
+from autograd.backend import asarray
 
 from ..init import default_generator
 
@@ -70,7 +71,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors):
         if not tensors:
             raise ValueError("TensorDataset: needs at least one tensor")
-        tensors = tuple(t if isinstance(t, Tensor) else Tensor(np.asarray(t)) for t in tensors)
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor(asarray(t)) for t in tensors)   # on any device
         for i, tensor in enumerate(tensors):
             if tensor.ndim == 0:
                 raise ValueError(f"TensorDataset: tensor {i} is 0-d; every tensor needs a leading sample axis")

@@ -12,6 +12,8 @@ import time
 import numpy as np
 
 from autograd import Tensor
+from autograd.backend import asarray, is_array, to_device
+from autograd.device import as_device
 
 from ..init import default_generator, manual_seed
 from .collate import default_collate, default_convert
@@ -33,9 +35,12 @@ class DataLoader:
       ``num_workers > 0`` loads batches in that many worker processes (``multiprocessing``;
       batch k made by worker k % num_workers, yielded in order, at most ``prefetch_factor``
       (2) batches ahead per worker; each worker seeds nn and ``random`` with a per-epoch
-      base seed + its id); ``timeout`` bounds the wait for one batch. ``pin_memory`` is accepted and does nothing (no device memory).
+      base seed + its id); ``timeout`` bounds the wait for one batch. ``pin_memory`` is accepted and does nothing.
+      ``device=`` (dyngrad's): batches on that device. A TensorDataset is moved there once,
+      and each epoch uploads its order of samples once, so a step uploads nothing; other
+      datasets' batches are moved as they are made (docs/devices.md).
 
-    DataLoader(X, y, batch_size, shuffle=False, drop_last=False, seed=None, generator=None)
+    DataLoader(X, y, batch_size, shuffle=False, drop_last=False, seed=None, generator=None, device=None)
       The array form (a convenience for CS231n-style code): ``(Tensor xb, ndarray yb)``
       pairs of rows of ``X`` and ``y`` (arrays or Tensors); ``seed`` makes its own
       ``np.random.default_rng(seed)``, used for every epoch.
@@ -45,7 +50,7 @@ class DataLoader:
     """
 
     def __init__(self, *args, **kwargs):
-        if "X" in kwargs or "y" in kwargs or (len(args) > 1 and isinstance(args[1], (np.ndarray, Tensor))):
+        if "X" in kwargs or "y" in kwargs or (len(args) > 1 and (isinstance(args[1], Tensor) or is_array(args[1]))):
             self._init_arrays(*args, **kwargs)
         else:
             self._init_dataset(*args, **kwargs)
@@ -53,7 +58,7 @@ class DataLoader:
     def _init_dataset(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
                       num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
                       worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                      prefetch_factor=None, persistent_workers=False):
+                      prefetch_factor=None, persistent_workers=False, device=None):
         if isinstance(dataset, (np.ndarray, Tensor)):
             raise TypeError("DataLoader: got an array without labels; pass a Dataset "
                             "(e.g. TensorDataset(X, y)) or the array form DataLoader(X, y, batch_size)")
@@ -95,6 +100,11 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {type(collate_fn).__name__}")
+        self.device = None if device is None else as_device(device, "DataLoader")
+        if self.device is not None and num_workers:
+            raise ValueError("DataLoader: device= needs num_workers=0 (device arrays stay in this process)")
+        if self.device is not None and type(dataset) is TensorDataset:
+            dataset = TensorDataset(*(t.to(self.device) for t in dataset.tensors))   # once
         self.dataset = dataset
         self.batch_size, self.drop_last = batch_size, bool(drop_last)
         self.sampler, self.batch_sampler = sampler, batch_sampler
@@ -108,8 +118,9 @@ class DataLoader:
         self._fetch = (_IterableFetcher(dataset, self.collate_fn, batch_size, self.drop_last) if iterable
                        else _Fetcher(dataset, self.collate_fn, auto_batching))
 
-    def _init_arrays(self, X, y, batch_size, shuffle=False, drop_last=False, seed=None, generator=None):
-        X, y = (np.asarray(a.data if isinstance(a, Tensor) else a) for a in (X, y))
+    def _init_arrays(self, X, y, batch_size, shuffle=False, drop_last=False, seed=None, generator=None,
+                     device=None):
+        X, y = (asarray(a.data if isinstance(a, Tensor) else a) for a in (X, y))
         if X.ndim == 0 or y.ndim == 0:
             raise ValueError("DataLoader: X and y must be arrays with a leading sample axis")
         if len(X) != len(y):
@@ -119,7 +130,8 @@ class DataLoader:
         if generator is not None and seed is not None:
             raise ValueError("DataLoader: pass seed or generator, not both")
         rng = np.random.default_rng(seed) if seed is not None else generator
-        self._init_dataset(TensorDataset(X, y), batch_size, shuffle=shuffle, drop_last=drop_last, generator=rng)
+        self._init_dataset(TensorDataset(X, y), batch_size, shuffle=shuffle, drop_last=drop_last, generator=rng,
+                           device=device)
         self.X, self.y = X, y
         self._fetch.array_pairs = True
 
@@ -139,9 +151,25 @@ class DataLoader:
                 return _until_exhausted(self._fetch)
         else:
             tasks = self.batch_sampler if self.batch_sampler is not None else self.sampler
+            if self.device is not None:
+                return self._iter_device(tasks)
             if self.num_workers == 0:
                 return (self._fetch(indices) for indices in tasks)
         return self._iter_workers(tasks)
+
+    # ----- devices (issue 15) ---------------------------------------------------------
+    def _iter_device(self, tasks):
+        """Batches on self.device. The epoch's sample order is uploaded once and sliced per batch
+        when the fast TensorDataset path applies; other batches are moved as they are made."""
+        if not (self._fetch.fast() and self.batch_sampler is not None):
+            yield from (_to_device(self._fetch(indices), self.device) for indices in tasks)
+            return
+        batches = list(tasks)
+        order = to_device(np.fromiter(itertools.chain.from_iterable(batches), np.intp), self.device)
+        start = 0
+        for indices in batches:
+            yield self._fetch.rows(order[start:start + len(indices)])
+            start += len(indices)
 
     def _iter_workers(self, batches):
         """Batch k goes to worker k % num_workers (as in PyTorch, so which worker made which
@@ -228,14 +256,19 @@ class _Fetcher:
     def __call__(self, indices):
         if not self.auto_batching:
             return self.collate_fn(self.dataset[indices])
-        if type(self.dataset) is TensorDataset and (self.array_pairs or self.collate_fn is default_collate):
-            # default_collate's result, without a Tensor per sample: fancy indexing copies rows.
-            rows = np.asarray(indices, dtype=np.intp)
-            columns = [tensor.data[rows] for tensor in self.dataset.tensors]
-            if self.array_pairs:
-                return Tensor(columns[0]), columns[1]
-            return [Tensor(column) for column in columns]
+        if self.fast():
+            return self.rows(np.asarray(indices, dtype=np.intp))
         return self.collate_fn([self.dataset[i] for i in indices])
+
+    def fast(self):
+        return type(self.dataset) is TensorDataset and (self.array_pairs or self.collate_fn is default_collate)
+
+    def rows(self, rows):
+        """default_collate's result, without a Tensor per sample: fancy indexing copies rows."""
+        columns = [tensor.data[rows] for tensor in self.dataset.tensors]
+        if self.array_pairs:
+            return Tensor(columns[0]), columns[1]
+        return [Tensor(column) for column in columns]
 
 
 class _IterableFetcher:
@@ -313,3 +346,16 @@ def _check_batch_size(batch_size):
         raise TypeError(f"DataLoader: batch_size must be an int, got {type(batch_size).__name__}")
     if batch_size <= 0:
         raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+
+
+def _to_device(batch, device):
+    """A collated batch (Tensors and arrays, in lists, tuples and dicts) on `device`."""
+    if isinstance(batch, Tensor):
+        return batch.to(device)
+    if is_array(batch):
+        return to_device(batch, device)
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_to_device(item, device) for item in batch)
+    if isinstance(batch, dict):
+        return {key: _to_device(value, device) for key, value in batch.items()}
+    return batch

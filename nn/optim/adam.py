@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from autograd.backend import to_device
+
 from .optimizer import NONNEGATIVE, UNIT_OPEN, Optimizer, pair
 
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
@@ -116,7 +118,7 @@ class NAdam(Optimizer):
 
     def _update(self, p, grad, state, group):
         if not state:
-            state["mu_product"] = np.array(1.0, dtype=p.dtype)
+            state["mu_product"] = to_device(np.array(1.0, dtype=p.dtype), p.device)
         grad = _moments(p, grad, state, group)
         (beta1, beta2), lr, step = group["betas"], group["lr"], state["step"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))

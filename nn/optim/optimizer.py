@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.backend import device_of, is_array, to_device, to_numpy
 
 from ..module import zero_grads
 
@@ -93,6 +94,14 @@ def _form(kind):
 def _in_range(owner, name, value, rule):
     text, ok = rule
     _check(ok(value), f"{owner}: invalid {name}: {value!r} ({text})")
+
+
+# ----- devices (issue 15): state lives where its parameter does ----------------------------
+def _follow(state, p):
+    """Move a parameter's state arrays to its device (after Module.to): once, on the next step."""
+    for name, value in state.items():
+        if is_array(value) and device_of(value) != p.device:
+            state[name] = to_device(value, p.device)
 
 
 def to_saved(value):
@@ -226,7 +235,10 @@ class Optimizer:
                                      f"not match its parameter's shape {p.data.shape}")
                 if group.get("maximize"):
                     grad = -grad
-                self._update(p, grad, self.state.setdefault(p, {}), group)
+                state = self.state.setdefault(p, {})
+                if type(p.data) is not np.ndarray:
+                    _follow(state, p)
+                self._update(p, grad, state, group)
                 p._version.value += 1
         return loss
 
@@ -239,7 +251,7 @@ class Optimizer:
 
     def _saved_state(self, p):
         """The state of one parameter as name -> array (LBFGS overrides it)."""
-        return {name: np.array(value, copy=True) for name, value in self.state.get(p, {}).items()}
+        return {name: np.array(to_numpy(value), copy=True) for name, value in self.state.get(p, {}).items()}
 
     def state_dict(self):
         out = {}
@@ -265,7 +277,7 @@ class Optimizer:
         state stays an array in the parameter's dtype, even 0-d, so the in-place updates
         of step() keep working."""
         return {name: (int(value) if value.ndim == 0 and value.dtype.kind in "iub"
-                       else value.astype(param.dtype, copy=True))
+                       else to_device(value.astype(param.dtype, copy=True), param.device))
                 for name, value in state.items()}
 
     def load_state_dict(self, state_dict):
@@ -279,7 +291,7 @@ class Optimizer:
             if kind not in ("state", "param_groups") or not index.isdigit() or not name:
                 raise KeyError(f"{type(self).__name__}.load_state_dict: unexpected key {key!r}")
             target = states if kind == "state" else groups
-            target.setdefault(int(index), {})[name] = np.asarray(value)
+            target.setdefault(int(index), {})[name] = np.asarray(to_numpy(value))
         for g, group in enumerate(self.param_groups):
             names = set(groups.get(g, {})) - {"params"} - SCHEDULER_KEYS
             expected = set(group) - {"params"} - SCHEDULER_KEYS

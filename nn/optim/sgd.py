@@ -1,6 +1,8 @@
 """SGD (momentum, dampening, Nesterov) and ASGD (averaged SGD), as torch.optim."""
 import numpy as np
 
+from autograd.backend import to_device
+
 from .optimizer import ANY, NONNEGATIVE, Optimizer
 
 __all__ = ["SGD", "ASGD"]
@@ -63,8 +65,8 @@ class ASGD(Optimizer):
     def _update(self, p, grad, state, group):
         if not state:
             state["step"] = 0
-            state["eta"] = np.array(group["lr"], dtype=p.dtype)
-            state["mu"] = np.array(1.0, dtype=p.dtype)
+            state["eta"] = to_device(np.array(group["lr"], dtype=p.dtype), p.device)
+            state["mu"] = to_device(np.array(1.0, dtype=p.dtype), p.device)
             state["ax"] = np.zeros_like(p.data)
         state["step"] += 1
         step, lr, lambd = state["step"], group["lr"], group["lambd"]
