@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from .pictures import first_layer, weight_change, write_pictures
-from .runs import (RunState, UsageError, checkpoint_epoch, interrupted, make_run_folder,
-                   remove_previous_run, run_files_in, write_json)
+from .runs import (LOCK_NAME, RunState, UsageError, checkpoint_epoch, interrupted,
+                   make_run_folder, remove_previous_run, run_files_in, run_lock, write_json)
 
 MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
@@ -287,22 +287,39 @@ def run(args, state=None, callbacks=()):
 
 
 def _run(args, state, callbacks, rank0=True):
-    import nn
-    from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError, evaluate, fit)
-
+    """Load the data, then (rank 0) make the run folder and train holding its lock."""
     state = state or RunState()
     started = time.perf_counter()
-    resumed_from = _check_resume(args)
     data = load_data(args)
     if args.dtype != "float32":
         data.update({key: data[key].astype(args.dtype) for key in ("X_train", "X_val", "X_test")})
     _check_batchnorm(_raise_usage, args, len(data["X_train"]))
-    if rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
-        make_run_folder(args, state)
     say = (lambda *a: None) if args.quiet or not rank0 else print
     say(f"data: {data['source']}")
     say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
         f"test {len(data['X_test'])} images")
+    if not rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
+        return _train(args, state, callbacks, data, started, say, rank0)
+    make_run_folder(args, state)
+    with run_lock(args.out) as previous_owner:
+        if previous_owner is not None:
+            say(f"{args.out / LOCK_NAME}: took over the lock of pid {previous_owner}, which "
+                "is no longer running")
+        found = run_files_in(args.out)
+        if found and not (args.resume or args.overwrite):   # written since parse_args looked
+            raise UsageError(f"--out {args.out} now holds a run ({', '.join(found)}), written "
+                             "by another dyngrad train since this one started; pass --resume "
+                             "to continue it, --overwrite to replace it, or another --out")
+        return _train(args, state, callbacks, data, started, say, rank0)
+
+
+def _train(args, state, callbacks, data, started, say, rank0):
+    """Train and write the run folder (rank 0 holds its lock)."""
+    import nn
+    from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError,
+                          TrainingInterrupted, evaluate, fit)
+
+    resumed_from = _check_resume(args)
     if args.overwrite:
         removed = remove_previous_run(args.out)
         say(f"--overwrite: removed the previous run's {', '.join(removed)} from {args.out}"
@@ -343,6 +360,11 @@ def _run(args, state, callbacks, rank0=True):
             return EXIT_DIVERGED
         return _diverged(args, error, model, data, resumed_from, started,
                          time.perf_counter() - train_started)
+    except TrainingInterrupted as interruption:
+        if rank0:
+            _interrupted(args, state, interruption, model, data, resumed_from, started,
+                         time.perf_counter() - train_started)
+        raise
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
     if not rank0:
@@ -474,6 +496,24 @@ def _diverged(args, error, model, data, resumed_from, started, train_time):
     metrics["files"] = sorted(["metrics.json"] + ([CHECKPOINT_NAME] if saved else []))
     write_json(args.out / "metrics.json", metrics)
     return EXIT_DIVERGED
+
+
+def _interrupted(args, state, interruption, model, data, resumed_from, started, train_time):
+    """Ctrl-C during training: when a checkpoint exists, metrics.json records the finished
+    epochs (the history the checkpoint holds) with "status": "interrupted"."""
+    from nn.train import CHECKPOINT_NAME
+
+    saved = checkpoint_epoch(args.out / CHECKPOINT_NAME)
+    if saved is None:
+        return              # nothing to resume, nothing to record (interrupted() says so)
+    metrics = _metrics(args, model, data, interruption.history, resumed_from, train_time)
+    metrics.update(status="interrupted", test_acc=None, interrupted={
+        "epoch": interruption.epoch, "checkpoint_epoch": saved,
+        "resume": f"the same flags plus --out {args.out} --resume"})
+    metrics["total_time_s"] = time.perf_counter() - started
+    metrics["files"] = sorted({"metrics.json", *run_files_in(args.out)})
+    write_json(args.out / "metrics.json", metrics)
+    state.metrics_written = True
 
 
 # ---------------------------------------------------------------------------- data
