@@ -55,6 +55,17 @@ def floating(x):
     return x.astype(xp.float32) if x.dtype.kind in "biu" else x
 
 
+def in_float32(fn, x, *args, **kwargs):
+    """fn(x, ...) of a float16 Tensor x computed in float32 and returned in float16, as
+    PyTorch computes half-precision reductions (a float16 sum passes 65504 quickly: a
+    variance or a norm of 70,000 values of 1 was inf). The casts are ops, so the gradient
+    is computed in float32 too and comes back in float16. Other dtypes go straight to fn."""
+    if x.dtype != xp.float16:
+        return fn(x, *args, **kwargs)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return astype(fn(astype(x, xp.float32), *args, **kwargs), xp.float16)
+
+
 # ----- binary arithmetic ------------------------------------------------------------
 
 

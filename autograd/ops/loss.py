@@ -21,7 +21,7 @@ from numbers import Real
 
 from autograd.backend import xp
 from autograd.function import Function
-from autograd.ops.elementwise import relu
+from autograd.ops.elementwise import in_float32, relu
 from autograd.ops.validation import as_array, check_axis, check_float, is_int
 from autograd.tensor import Tensor
 
@@ -167,7 +167,7 @@ def _along_axis(op, name, x, axis):
     if as_array(x).ndim == 0:
         _check_axis(name, x.reshape(1), axis)
         return op.apply(x.reshape(1), axis=0).reshape(())
-    return op.apply(x, axis=_check_axis(name, x, axis))
+    return in_float32(op.apply, x, axis=_check_axis(name, x, axis))   # float16 sums in float32
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
