@@ -55,6 +55,12 @@ def floating(x):
     return x.astype(xp.float32) if x.dtype.kind in "biu" else x
 
 
+def signum(x):
+    """sign(x): -1, 0 or 1, and 0 at nan, as PyTorch's sign (NumPy's is nan there); written
+    with where and comparisons, which Tensors dispatch, so rules that use it differentiate."""
+    return xp.where(x == x, xp.sign(x), 0)
+
+
 def in_float32(fn, x, *args, **kwargs):
     """fn(x, ...) of a float16 Tensor x computed in float32 and returned in float16, as
     PyTorch computes half-precision reductions (a float16 sum passes 65504 quickly: a
@@ -167,27 +173,30 @@ class Pow(Function):
 class _Choice(Function):
     """Shared by Maximum and Minimum: g goes to the chosen input, split evenly on ties (as PyTorch).
 
-    The forward saves share_a = 1 where a was chosen, 1/2 on ties, else 0 (a constant:
-    the choice does not change under small perturbations), so
-    dL/da = g * share_a,  dL/db = g * (1 - share_a).
+    The forward saves each input's share: 0 where it lost, 1/2 on ties, else 1 (a
+    constant: the choice does not change under small perturbations), so
+    dL/da = g * share_a,  dL/db = g * share_b. Where one is nan (y is nan) neither lost,
+    and both get g, as PyTorch.
     """
 
     @staticmethod
     def choose(a, b):
+        """(y, where a lost, where b lost)."""
         raise NotImplementedError
 
     @classmethod
     def forward(cls, ctx, a, b):
-        y, chosen_a = cls.choose(a, b)
-        share_a = chosen_a + 0.5 * (a == b)
-        ctx.save_for_backward(share_a.astype(y.dtype, copy=False))
+        y, a_lost, b_lost = cls.choose(a, b)
+        tie = 0.5 * (a == b)
+        ctx.save_for_backward((1 - a_lost - tie).astype(y.dtype, copy=False),
+                              (1 - b_lost - tie).astype(y.dtype, copy=False))
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        (share_a,) = ctx.saved_tensors
+        share_a, share_b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
+        return (grad * share_a if need_a else None), (grad * share_b if need_b else None)
 
 
 class Maximum(_Choice):
@@ -195,7 +204,7 @@ class Maximum(_Choice):
 
     @staticmethod
     def choose(a, b):
-        return xp.maximum(a, b), a > b
+        return xp.maximum(a, b), a < b, a > b
 
 
 class Minimum(_Choice):
@@ -203,7 +212,7 @@ class Minimum(_Choice):
 
     @staticmethod
     def choose(a, b):
-        return xp.minimum(a, b), a < b
+        return xp.minimum(a, b), a > b, a < b
 
 
 class Where(Function):
@@ -338,7 +347,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dL/dx = g * sign(x) (0 at x = 0, as PyTorch)."""
+    """y = |x|;  dL/dx = g * sign(x) (0 at x = 0 and at nan, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -348,7 +357,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * xp.sign(x)
+        return grad * signum(x)
 
 
 class Clip(Function):

@@ -294,6 +294,8 @@ def _nll(logp, target, weight, ignore_index, reduction, smoothing, probabilities
         if smoothing:
             T = T + (smoothing / C) * w.reshape(class_shape) * keep[:, None]
         count = w_t.sum()
+    if not probabilities:   # pick, don't multiply: 0 * -inf (a class far off, an ignored nan) is nan
+        logp = xp.where(T != 0, logp, 0)
     losses = -(logp * T).sum(axis=1)                               # (N, d1, ...)
     if reduction == "mean":
         return losses.sum() / count

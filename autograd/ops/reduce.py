@@ -157,7 +157,7 @@ def _product_of_the_others(x, axes):
 class Norm(Function):
     """y = (sum_axes |x|^p)^(1/p), a vector p-norm (p > 0, finite), or the count of nonzeros for p = 0.
 
-    dL/dx = g * x |x|^(p-2) / y^(p-1);  p = 1: g * sign(x);  p = 2: g * x / y;  p = 0: 0.
+    dL/dx = g * x |x|^(p-2) / y^(p-1);  p = 1: g * sign(x) (0 at nan);  p = 2: g * x / y;  p = 0: 0.
     Where y = 0, and where x = 0 for p < 2, the gradient is 0 (PyTorch's subgradient).
     """
 
@@ -185,7 +185,7 @@ class Norm(Function):
         if p == 0:
             return grad * xp.zeros(ctx.input_shapes[0], dtype=ctx.input_dtypes[0]), None, None, None
         if p == 1:
-            return grad * xp.sign(x), None, None, None
+            return grad * elementwise.signum(x), None, None, None
         safe = xp.where(zero, 1.0, _expand(y, ctx.axes, ctx.keepdims))
         if p == 2:
             scale = x / safe
