@@ -51,7 +51,10 @@ def operands(a, b, op_name):
 
 def floating(x):
     """Integer and bool inputs as float32, PyTorch's default dtype (`exp(int tensor)` is
-    float32, not NumPy's float64); floating inputs unchanged."""
+    float32, not NumPy's float64); floating inputs unchanged. A number or list (`exp(1.0)`)
+    is an array of the default dtype, as Tensor() makes it."""
+    if not hasattr(x, "dtype"):
+        x = Tensor(x).data
     return x.astype(xp.float32) if x.dtype.kind in "biu" else x
 
 

@@ -36,7 +36,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis):
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        e = xp.exp(x - _row_max(x, axis))
         s = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(s)
         ctx.axis = axis
@@ -57,8 +57,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis):
-        z = x - x.max(axis=axis, keepdims=True)
-        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+        z = x - _row_max(x, axis)
+        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True)) if x.size else z
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -67,6 +67,12 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad - xp.exp(y) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+def _row_max(x, axis):
+    """max along axis (keepdims), the shift that keeps exp from overflowing; 0 for an empty x
+    (nothing to normalise: softmax over a zero-size axis is empty, as PyTorch)."""
+    return x.max(axis=axis, keepdims=True) if x.size else 0
 
 
 class CrossEntropy(Function):
