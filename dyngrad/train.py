@@ -13,8 +13,13 @@ file beside it, then os.replace; never through a symlink), and metrics.json is s
 (a nan or inf is written as null, and "non_finite_as_null" says where).
 
 Exit status: 0 trained, 1 the run diverged (a non-finite loss; metrics.json says so),
-2 a usage error (nothing trained), 130 interrupted (Ctrl-C; the message says whether a
-checkpoint exists to --resume from).
+2 a usage error (nothing trained), 3 a file could not be written (the message names it and
+the cause, e.g. a full disk; the previous file is intact), 130 interrupted (Ctrl-C; the
+message says whether a checkpoint exists to --resume from).
+
+One run at a time uses a folder (a lock in <out>/run.lock, see runs.run_lock), and a
+Ctrl-C during training writes metrics.json with the finished epochs, "status":
+"interrupted".
 """
 
 import argparse
@@ -38,7 +43,7 @@ OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("fashion-mnist", "cifar10")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 NONFINITE_CHOICES = {"stop": "raise", "continue": "continue"}   # --on-nonfinite-loss -> fit's
-EXIT_DIVERGED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 # Per-model defaults, tuned on Fashion-MNIST (docs/results.md); every one can be overridden.
 DEFAULTS = {
@@ -64,7 +69,8 @@ EXAMPLES = """examples:
   dyngrad train --lr 1e-3 --out runs/demo --overwrite  replace the run in runs/demo
 
 exit status: 0 trained; 1 the run diverged (loss nan or inf; see --on-nonfinite-loss);
-2 usage error, nothing trained; 130 interrupted (Ctrl-C)
+2 usage error, nothing trained; 3 a file of the run could not be written (full disk,
+permissions); 130 interrupted (Ctrl-C)
 """
 
 
@@ -268,6 +274,9 @@ def main(argv=None, prog="dyngrad train"):
     except KeyboardInterrupt:
         print(f"\ninterrupted: {interrupted(args, state)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as error:    # nn.save / write_atomic name the user's file and the cause
+        print(f"error: {error}\nthe run stopped: {interrupted(args, state)}", file=sys.stderr)
+        return EXIT_WRITE
 
 
 def run(args, state=None, callbacks=()):
@@ -295,13 +304,13 @@ def _run(args, state, callbacks, rank0=True):
         data.update({key: data[key].astype(args.dtype) for key in ("X_train", "X_val", "X_test")})
     _check_batchnorm(_raise_usage, args, len(data["X_train"]))
     say = (lambda *a: None) if args.quiet or not rank0 else print
-    say(f"data: {data['source']}")
-    say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
-        f"test {len(data['X_test'])} images")
     if not rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
         return _train(args, state, callbacks, data, started, say, rank0)
     make_run_folder(args, state)
     with run_lock(args.out) as previous_owner:
+        say(f"data: {data['source']}")
+        say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
+            f"test {len(data['X_test'])} images")
         if previous_owner is not None:
             say(f"{args.out / LOCK_NAME}: took over the lock of pid {previous_owner}, which "
                 "is no longer running")

@@ -334,10 +334,17 @@ def test_a_single_training_image_trains_without_batch_norm_and_the_graph_says_so
 
 # ---------------------------------------------------------------------------- Ctrl-C
 
-def start(args, cwd):
-    """The installed command in a child with unbuffered output, so its lines arrive as printed."""
+def child_env():
+    """The environment of a child run: unbuffered, and the embedded data set (not a full one
+    that DYNGRAD_DATA may name)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DYNGRAD_DATA")}
     env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def start(args, cwd):
+    """The installed command in a child with unbuffered output, so its lines arrive as printed."""
+    env = child_env()
     # SIGINT as at a terminal, even when the tests run where it is ignored (a background job),
     # which Python's KeyboardInterrupt would inherit
     return subprocess.Popen([sys.executable, "-m", "dyngrad", "train", *args], cwd=cwd, env=env,
@@ -421,7 +428,7 @@ def test_ctrl_c_after_a_checkpoint_records_the_run_so_far_and_resume_continues_i
 
     resumed = subprocess.run([sys.executable, "-m", "dyngrad", "train", *small, "--epochs",
                               str(epoch + 1), "--resume", "--quiet"], cwd=tmp_path,
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=120, env=child_env())
     assert resumed.returncode == 0, resumed.stderr
     metrics = strict_load(out_dir / "metrics.json")
     assert metrics["status"] == "completed" and "interrupted" not in metrics
@@ -429,7 +436,8 @@ def test_ctrl_c_after_a_checkpoint_records_the_run_so_far_and_resume_continues_i
     whole = tmp_path / "whole"
     straight = subprocess.run([sys.executable, "-m", "dyngrad", "train", *SMALL_CONVNET,
                                "--out", str(whole), "--epochs", str(epoch + 1), "--quiet"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env=child_env())
     assert straight.returncode == 0, straight.stderr
     expected = strict_load(whole / "metrics.json")
     assert metrics["history"]["loss"] == expected["history"]["loss"]
@@ -460,9 +468,10 @@ def test_a_second_run_on_a_folder_in_use_is_refused_naming_the_folder_and_the_pi
         assert (out_dir / runs.LOCK_NAME).read_text().strip() == str(first.pid)
         second = subprocess.run([sys.executable, "-m", "dyngrad", "train", *TINY, "--out",
                                  str(out_dir), "--overwrite"], cwd=tmp_path,
-                                capture_output=True, text=True, timeout=120)
+                                capture_output=True, text=True, timeout=120, env=child_env())
         assert second.returncode == 2 and "Traceback" not in second.stderr
-        assert f"--out {out_dir} is in use by another dyngrad train (pid {first.pid}" in second.stderr
+        assert (f"--out {out_dir} is in use by another dyngrad train (pid {first.pid}"
+                in second.stderr)
         assert first.poll() is None, "the first run must train on"
         wait_for_line(first, "epoch 2/500: ")           # and its checkpoint is still there
         assert (out_dir / "checkpoint.npz").is_file()
@@ -506,7 +515,7 @@ def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
     epoch = int(nn.load(out_dir / "checkpoint.npz")["epoch"])
     resumed = subprocess.run([sys.executable, "-m", "dyngrad", "train", *small, "--epochs",
                               str(epoch + 1), "--resume"], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=120)
+                             text=True, timeout=120, env=child_env())
     assert resumed.returncode == 0, resumed.stderr
     assert f"took over the lock of pid {killed.pid}, which is no longer running" in resumed.stdout
     assert not (out_dir / runs.LOCK_NAME).exists()
@@ -522,3 +531,42 @@ def test_a_lock_file_planted_as_a_symlink_is_never_followed(tmp_path, capsys):
     code, _, err = run_cli([*TINY, "--out", str(out_dir)], capsys)
     assert code == 2 and f"cannot create the lock file {out_dir / runs.LOCK_NAME}" in err
     assert victim.read_text() == "precious"
+
+
+# ---------------------------------------------------------------------------- full disk
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 200 KiB tmpfs (root only): room for one checkpoint of TINY's softmax (139 kB)
+    but not for its next one beside it."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs",
+                                            str(mount_point)], capture_output=True).returncode:
+        pytest.skip("needs root and tmpfs to fill a real disk")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_a_full_disk_stops_the_run_naming_the_file_and_the_last_checkpoint_resumes(small_disk):
+    import nn
+
+    out_dir = small_disk / "run"
+    flags = [*TINY, "--epochs", "3", "--out", str(out_dir)]
+    full = subprocess.run([sys.executable, "-m", "dyngrad", "train", *flags], capture_output=True,
+                          text=True, timeout=120, env=child_env())
+    assert full.returncode == 3 and "Traceback" not in full.stderr, full.stderr
+    checkpoint = out_dir / "checkpoint.npz"
+    assert f"cannot write '{checkpoint}': no space left on the device" in full.stderr
+    assert "checkpoint.npz holds epoch 1 of 3" in full.stderr and "--resume" in full.stderr
+    assert int(nn.load(out_dir / "checkpoint.npz")["epoch"]) == 1      # the previous one, whole
+    assert [p.name for p in out_dir.iterdir() if ".nn-save-" in p.name] == []
+    assert not (out_dir / runs.LOCK_NAME).exists()
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    resumed = subprocess.run([sys.executable, "-m", "dyngrad", "train", *flags, "--resume"],
+                             capture_output=True, text=True, timeout=120, env=child_env())
+    assert resumed.returncode == 0, resumed.stderr
+    metrics = strict_load(out_dir / "metrics.json")
+    assert metrics["resumed_from_epoch"] == 1 and metrics["epochs_trained"] == 3
