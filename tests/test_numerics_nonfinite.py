@@ -71,11 +71,6 @@ DELIBERATE = {
     (r"max_pool(2d-stride-padding|1d)\]", 0, ("nan",)):
         "max_pool at nan: not settled here (pool.py is being rewritten); PyTorch sends the "
         "window's gradient to the nan",
-    (r"pool_family\.matches_torch\[(adaptive_avg_pool2d(-None-unbatched)?|interpolate-(bi)?linear.*)\]", 0,
-     ("nan", "inf", "-inf")):
-        "adaptive_avg_pool2d and (bi)linear interpolate are dense matrix products here, so "
-        "0 * nan spreads one non-finite pixel to every output; PyTorch's touch its neighbours "
-        "only (not fixed yet)",
 }
 
 # ops whose PyTorch gradient at nan depends on the tensor's size (vectorised vs scalar path)
