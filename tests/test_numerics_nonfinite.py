@@ -121,7 +121,7 @@ def outcome(run, row, arrays):
         return None, error
 
 
-@pytest.mark.parametrize("row_id, which, special", cases())
+@pytest.mark.parametrize("row_id, which, special", list(cases()))
 def test_every_op_treats_nan_and_infinities_as_torch(row_id, which, special):
     row = BY_ID[row_id]
     if special == "nan" and PYTORCH_SIZE_DEPENDENT.search(row_id):
