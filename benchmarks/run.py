@@ -59,6 +59,7 @@ def time_interleaved(workload, repeats, block=BLOCK, pause=PAUSE):
     steps = {name: build(workload) for name, build in BUILDERS.items()}
     if gemm_shapes(workload):
         steps["gemm"] = gemm_step(workload)
+        steps["torch gemm"] = gemm_step(workload, framework="torch")
     times = {name: [] for name in steps}
     order = list(steps)
     block = max(1, min(block, repeats))
@@ -156,6 +157,13 @@ def main(argv=None):
                 row += f" {'-':>12}"
         print(row + gemm_columns(medians), flush=True)
         results[workload] = medians
+    bounds = {w: m for w, m in results.items() if "gemm" in m}
+    if bounds:
+        print(f"\n{'GEMMs alone':<16} {'MFLOP':>6} {'NumPy ms':>9} {'torch ms':>9} {'torch step/its GEMMs':>21}")
+        for workload, m in bounds.items():
+            mflop = sum(2 * a * b * c for a, b, c in gemm_shapes(workload)) / 1e6
+            print(f"{workload:<16} {mflop:>6.0f} {m['gemm'] * 1e3:>9.2f} {m['torch gemm'] * 1e3:>9.2f} "
+                  f"{m['torch'] / m['torch gemm']:>20.2f}x")
     if not args.no_memory:
         print(f"\npeak RSS (MB), fresh process, 3 steps:\n{'workload':<16} {'dyngrad':>8} {'torch':>8}"
               + "".join(f" {p:>8}" for p in peers))

@@ -297,16 +297,22 @@ def gemm_shapes(workload):
     return []
 
 
-def gemm_step(workload, seed=0):
+def gemm_step(workload, seed=0, framework="numpy"):
     """`workload`'s products alone, on contiguous float32 arrays into preallocated outputs:
-    the time NumPy's BLAS needs for the step's GEMMs, a lower bound for dyngrad."""
+    the time NumPy's BLAS (or torch's, for comparison) needs for the step's GEMMs, a lower
+    bound for dyngrad (for torch)."""
     rng = np.random.default_rng(seed)
     operands = [(rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32),
                  np.empty((m, n), np.float32)) for m, k, n in gemm_shapes(workload)]
+    matmul = np.matmul
+    if framework == "torch":
+        import torch
+        operands = [tuple(map(torch.from_numpy, arrays)) for arrays in operands]
+        matmul = torch.matmul
 
     def step():
         for a, b, out in operands:
-            np.matmul(a, b, out=out)
+            matmul(a, b, out=out)
     return step
 
 

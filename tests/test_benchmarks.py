@@ -36,7 +36,9 @@ def test_bench_prints_ratios_and_the_gemm_bound():
                            "--workloads", "mlp_step", "op_overhead"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    rows = {line.split()[0]: line for line in done.stdout.splitlines()[2:]}
+    table, gemms = done.stdout.split("\n\n")
+    rows = {line.split()[0]: line for line in table.splitlines()[2:]}
     assert set(rows) == {"mlp_step", "op_overhead"}
     assert rows["mlp_step"].rstrip().endswith("x") and " ms " in rows["mlp_step"]
     assert rows["op_overhead"].rstrip().endswith("-")
+    assert gemms.splitlines()[1].split()[:2] == ["mlp_step", "129"]   # MFLOP of its products
