@@ -53,7 +53,9 @@ class Tensor:
     Tensor(data, requires_grad=False, dtype=None)
       data: array, list or number. Python scalars and lists become the default dtype
       (float32, see `autograd.set_default_dtype`) unless `dtype` says otherwise, as
-      `torch.Tensor(data)`; NumPy arrays keep their dtype and are not copied.
+      `torch.Tensor(data)`; NumPy arrays keep their dtype and are not copied (except a
+      non-native byte order, which is copied to native; a read-only array is shared, and
+      in-place operations on it raise).
       (`autograd.tensor(data)` infers int64 and bool as `torch.tensor` does.)
 
     `.grad` is None or a Tensor of the same shape and dtype. NumPy interop goes both
@@ -77,6 +79,8 @@ class Tensor:
         if data.dtype.kind not in "biufc":   # strings, bytes, datetimes, objects, records
             raise TypeError(f"Tensor data must be numeric (bool, integer, float or complex); "
                             f"got an array of dtype {data.dtype}")
+        if not data.dtype.isnative:   # big-endian on this machine: a native copy, as torch.tensor
+            data = data.astype(data.dtype.newbyteorder("="))
         if requires_grad and not _is_floating(data.dtype):
             raise TypeError(f"only floating-point tensors can require gradients; got dtype {data.dtype}")
         self.data = data
@@ -296,6 +300,10 @@ class Tensor:
             raise RuntimeError(
                 f"{op_name}: in-place operation on {kind} that requires grad; use an out-of-place "
                 "operation, or do it inside `with no_grad():` (as optimizers do)")
+        if not getattr(getattr(self.data, "flags", None), "writeable", True):
+            raise ValueError(f"{op_name}: the tensor's data is a read-only array (e.g. from "
+                             "np.load(mmap_mode='r') or with writeable=False), which in-place "
+                             "operations can't change; make the tensor from a copy")
         change(self.data, *args)
         self._version.value += 1  # only once the change has happened: a failed one changes nothing
         return self

@@ -3,24 +3,33 @@
 A run never silently replaces another: a default folder is created new, an --out that
 holds a run's files needs --resume or --overwrite (checked in train.parse_args), and
 --overwrite removes those files (links themselves, never their targets) before training.
-metrics.json is strict JSON, written atomically as every file of a run is. After Ctrl-C,
-interrupted() says what is there, and claims a checkpoint only when one is.
+One run at a time uses a folder: run_lock() holds an flock on <folder>/run.lock (the
+kernel drops it when its process dies, so a killed run's lock is taken over). metrics.json
+is strict JSON, written atomically as every file of a run is. After Ctrl-C, interrupted()
+says what is there, and claims a checkpoint only when one is.
 """
+import contextlib
 import json
 import math
 import os
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:     # no flock (Windows): run folders are not locked
+    fcntl = None
+
 import numpy as np
 
 __all__ = ["UsageError", "RUN_FILES", "RunState", "run_files_in", "make_run_folder",
-           "remove_previous_run", "checkpoint_epoch", "interrupted", "write_json",
+           "remove_previous_run", "run_lock", "LOCK_NAME", "checkpoint_epoch", "interrupted", "write_json",
            "strict_json"]
 
 # Every file a run writes (nn.train's CHECKPOINT_NAME and MODEL_NAME among them): an --out
 # holding any of them holds a run, which only --resume or --overwrite may touch.
 RUN_FILES = ("metrics.json", "checkpoint.npz", "model.npz", "curves.png", "filters.png",
              "misclassified.png", "confusion.png", "graph.dot", "graph.svg", "graph.png")
+LOCK_NAME = "run.lock"
 
 
 class UsageError(Exception):
@@ -33,6 +42,7 @@ class RunState:
     def __init__(self):
         self.folder = None          # the run folder, once it exists
         self.created = False        # made by this run (so an empty one may be removed)
+        self.metrics_written = False  # metrics.json records the interrupted run
 
 
 def run_files_in(folder):
@@ -74,6 +84,55 @@ def remove_previous_run(folder):
     return removed
 
 
+@contextlib.contextmanager
+def run_lock(folder):
+    """Hold <folder>/run.lock for the block, so two runs never write one folder.
+
+    The lock is an flock on the file, which holds the owner's pid: a second run is refused
+    with a UsageError naming the folder and that pid. The kernel releases the lock of a
+    process that dies (kill -9 included), so a lock left behind is taken over; the block
+    gets the dead owner's pid (None when there was none). The file is removed at the end.
+    """
+    path = Path(folder) / LOCK_NAME
+    if fcntl is None:
+        yield None
+        return
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            raise UsageError(f"--out {folder}: cannot create the lock file {path} "
+                             f"({error.strerror})")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = _pid_in(fd)
+            os.close(fd)
+            raise UsageError(f"--out {folder} is in use by another dyngrad train (pid {owner}, "
+                             f"which holds {path}); wait for it to finish, or pass another --out")
+        try:   # the same file as the path still names (its last holder may have removed it)
+            same = os.fstat(fd).st_ino == os.stat(path, follow_symlinks=False).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    previous = _pid_in(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield previous
+    finally:
+        os.unlink(path)     # while locked: nobody else can hold this file now
+        os.close(fd)
+
+
+def _pid_in(fd):
+    """The pid a lock file holds, or None."""
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
 def interrupted(args, state):
     """What a Ctrl-C left behind, in words: claims a checkpoint only when one is there."""
     from nn.train import CHECKPOINT_NAME
@@ -85,8 +144,10 @@ def interrupted(args, state):
         epoch = checkpoint_epoch(checkpoint)
         if epoch is None:
             return f"{checkpoint} exists but can't be read; start again with --overwrite"
-        return (f"{checkpoint} holds epoch {epoch} of {args.epochs}; continue with the same "
-                f"flags plus --out {state.folder} --resume")
+        recorded = (f" ({state.folder / 'metrics.json'} records it, \"status\": "
+                    "\"interrupted\")" if state.metrics_written else "")
+        return (f"{checkpoint} holds epoch {epoch} of {args.epochs}{recorded}; continue with "
+                f"the same flags plus --out {state.folder} --resume")
     if state.created and not any(state.folder.iterdir()):
         state.folder.rmdir()
         return (f"before the first checkpoint was written, so there is nothing to resume; "

@@ -13,8 +13,13 @@ file beside it, then os.replace; never through a symlink), and metrics.json is s
 (a nan or inf is written as null, and "non_finite_as_null" says where).
 
 Exit status: 0 trained, 1 the run diverged (a non-finite loss; metrics.json says so),
-2 a usage error (nothing trained), 130 interrupted (Ctrl-C; the message says whether a
-checkpoint exists to --resume from).
+2 a usage error (nothing trained), 3 a file could not be written (the message names it and
+the cause, e.g. a full disk; the previous file is intact), 130 interrupted (Ctrl-C; the
+message says whether a checkpoint exists to --resume from).
+
+One run at a time uses a folder (a lock in <out>/run.lock, see runs.run_lock), and a
+Ctrl-C during training writes metrics.json with the finished epochs, "status":
+"interrupted".
 """
 
 import argparse
@@ -30,15 +35,15 @@ from pathlib import Path
 import numpy as np
 
 from .pictures import first_layer, weight_change, write_pictures
-from .runs import (RunState, UsageError, checkpoint_epoch, interrupted, make_run_folder,
-                   remove_previous_run, run_files_in, write_json)
+from .runs import (LOCK_NAME, RunState, UsageError, checkpoint_epoch, interrupted,
+                   make_run_folder, remove_previous_run, run_files_in, run_lock, write_json)
 
 MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("fashion-mnist", "cifar10")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 NONFINITE_CHOICES = {"stop": "raise", "continue": "continue"}   # --on-nonfinite-loss -> fit's
-EXIT_DIVERGED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 # Per-model defaults, tuned on Fashion-MNIST (docs/results.md); every one can be overridden.
 DEFAULTS = {
@@ -64,7 +69,8 @@ EXAMPLES = """examples:
   dyngrad train --lr 1e-3 --out runs/demo --overwrite  replace the run in runs/demo
 
 exit status: 0 trained; 1 the run diverged (loss nan or inf; see --on-nonfinite-loss);
-2 usage error, nothing trained; 130 interrupted (Ctrl-C)
+2 usage error, nothing trained; 3 a file of the run could not be written (full disk,
+permissions); 130 interrupted (Ctrl-C)
 """
 
 
@@ -268,6 +274,9 @@ def main(argv=None, prog="dyngrad train"):
     except KeyboardInterrupt:
         print(f"\ninterrupted: {interrupted(args, state)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as error:    # nn.save / write_atomic name the user's file and the cause
+        print(f"error: {error}\nthe run stopped: {interrupted(args, state)}", file=sys.stderr)
+        return EXIT_WRITE
 
 
 def run(args, state=None, callbacks=()):
@@ -287,22 +296,39 @@ def run(args, state=None, callbacks=()):
 
 
 def _run(args, state, callbacks, rank0=True):
-    import nn
-    from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError, evaluate, fit)
-
+    """Load the data, then (rank 0) make the run folder and train holding its lock."""
     state = state or RunState()
     started = time.perf_counter()
-    resumed_from = _check_resume(args)
     data = load_data(args)
     if args.dtype != "float32":
         data.update({key: data[key].astype(args.dtype) for key in ("X_train", "X_val", "X_test")})
     _check_batchnorm(_raise_usage, args, len(data["X_train"]))
-    if rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
-        make_run_folder(args, state)
     say = (lambda *a: None) if args.quiet or not rank0 else print
-    say(f"data: {data['source']}")
-    say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
-        f"test {len(data['X_test'])} images")
+    if not rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
+        return _train(args, state, callbacks, data, started, say, rank0)
+    make_run_folder(args, state)
+    with run_lock(args.out) as previous_owner:
+        say(f"data: {data['source']}")
+        say(f"train {len(data['X_train'])}, validation {len(data['X_val'])}, "
+            f"test {len(data['X_test'])} images")
+        if previous_owner is not None:
+            say(f"{args.out / LOCK_NAME}: took over the lock of pid {previous_owner}, which "
+                "is no longer running")
+        found = run_files_in(args.out)
+        if found and not (args.resume or args.overwrite):   # written since parse_args looked
+            raise UsageError(f"--out {args.out} now holds a run ({', '.join(found)}), written "
+                             "by another dyngrad train since this one started; pass --resume "
+                             "to continue it, --overwrite to replace it, or another --out")
+        return _train(args, state, callbacks, data, started, say, rank0)
+
+
+def _train(args, state, callbacks, data, started, say, rank0):
+    """Train and write the run folder (rank 0 holds its lock)."""
+    import nn
+    from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError,
+                          TrainingInterrupted, evaluate, fit)
+
+    resumed_from = _check_resume(args)
     if args.overwrite:
         removed = remove_previous_run(args.out)
         say(f"--overwrite: removed the previous run's {', '.join(removed)} from {args.out}"
@@ -343,6 +369,11 @@ def _run(args, state, callbacks, rank0=True):
             return EXIT_DIVERGED
         return _diverged(args, error, model, data, resumed_from, started,
                          time.perf_counter() - train_started)
+    except TrainingInterrupted as interruption:
+        if rank0:
+            _interrupted(args, state, interruption, model, data, resumed_from, started,
+                         time.perf_counter() - train_started)
+        raise
     train_time = time.perf_counter() - train_started
     test_acc = evaluate(model, data["X_test"], data["y_test"])
     if not rank0:
@@ -474,6 +505,24 @@ def _diverged(args, error, model, data, resumed_from, started, train_time):
     metrics["files"] = sorted(["metrics.json"] + ([CHECKPOINT_NAME] if saved else []))
     write_json(args.out / "metrics.json", metrics)
     return EXIT_DIVERGED
+
+
+def _interrupted(args, state, interruption, model, data, resumed_from, started, train_time):
+    """Ctrl-C during training: when a checkpoint exists, metrics.json records the finished
+    epochs (the history the checkpoint holds) with "status": "interrupted"."""
+    from nn.train import CHECKPOINT_NAME
+
+    saved = checkpoint_epoch(args.out / CHECKPOINT_NAME)
+    if saved is None:
+        return              # nothing to resume, nothing to record (interrupted() says so)
+    metrics = _metrics(args, model, data, interruption.history, resumed_from, train_time)
+    metrics.update(status="interrupted", test_acc=None, interrupted={
+        "epoch": interruption.epoch, "checkpoint_epoch": saved,
+        "resume": f"the same flags plus --out {args.out} --resume"})
+    metrics["total_time_s"] = time.perf_counter() - started
+    metrics["files"] = sorted({"metrics.json", *run_files_in(args.out)})
+    write_json(args.out / "metrics.json", metrics)
+    state.metrics_written = True
 
 
 # ---------------------------------------------------------------------------- data

@@ -24,6 +24,12 @@ update, with NonFiniteLossError saying where; the model then holds the best para
 far and the checkpoint the last finished epoch. ``on_nonfinite_loss="continue"`` trains
 on instead, counting such batches in ``history["nonfinite_losses"]`` and saying so.
 
+Interruption: Ctrl-C (KeyboardInterrupt) during fit raises TrainingInterrupted, a
+KeyboardInterrupt carrying the history of the finished epochs. The end of an epoch (its
+history entries and its checkpoint) is one step that a Ctrl-C never splits: a signal that
+arrives during it takes effect once the checkpoint is written, so the history an
+interruption carries is always the one the checkpoint holds.
+
 Callbacks: ``callbacks=[...]`` takes Callback objects (see Callback) whose hooks fit calls
 at the start, around every batch and after every epoch: metrics go in, and a hook that
 returns True stops training early (the Optuna pruner, early stopping, logging and the
@@ -37,9 +43,12 @@ whose record differs, and a refused or failed resume leaves the model, optimizer
 scheduler as they were.
 """
 
+import contextlib
 import json
 import math
 import numbers
+import signal
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -54,8 +63,8 @@ from autograd.backend import CPU, asarray, to_device, to_numpy
 from nn.data import DataLoader
 
 __all__ = ["fit", "Callback", "evaluate", "predict", "save_checkpoint", "load_checkpoint",
-           "CheckpointError", "NonFiniteLossError", "checkpoint_record", "CHECKPOINT_NAME",
-           "MODEL_NAME"]
+           "CheckpointError", "NonFiniteLossError", "TrainingInterrupted", "checkpoint_record",
+           "CHECKPOINT_NAME", "MODEL_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 MODEL_NAME = "model.npz"
@@ -77,6 +86,36 @@ class NonFiniteLossError(FloatingPointError):
     def __init__(self, message, epoch, iteration, loss, history):
         super().__init__(message)
         self.epoch, self.iteration, self.loss, self.history = epoch, iteration, loss, history
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped fit: ``epoch`` (1-based) is the epoch that was interrupted, ``history``
+    that of the finished epochs (as the last checkpoint holds it, when fit writes them)."""
+
+    def __init__(self, epoch, history):
+        super().__init__(f"fit: interrupted during epoch {epoch}")
+        self.epoch, self.history = epoch, history
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """A Ctrl-C (SIGINT) inside the block takes effect at its end, as KeyboardInterrupt.
+
+    Only the main thread receives signals; elsewhere, or when SIGINT has a handler other
+    than Python's default, the block runs as it is.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 class Callback:
@@ -196,61 +235,68 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     for callback in callbacks:
         callback.on_fit_begin(model, optimizer, start_epoch, history)
 
-    for epoch in range(start_epoch, epochs):
-        if history["stopped_epoch"] is not None:
-            break
-        started = time.perf_counter()
-        lr = _current_lr(optimizer)
-        try:
-            losses, nonfinite, stopped = _train_epoch(
-                model, optimizer, X_train, y_train, batch_size, seed, epoch,
-                desc=f"epoch {epoch + 1}/{epochs}", quiet=quiet,
-                stop_at_nonfinite=on_nonfinite_loss == "raise", callbacks=callbacks)
-        except _Diverged as diverged:
-            history["loss"].extend(diverged.losses)
-            if best_state is not None:
-                model.load_state_dict(best_state)
-            kept = (f"the model holds the parameters of epoch {history['best_epoch']}, the best "
-                    "so far" if best_state is not None else "the model holds the parameters "
-                    "of before the failed update")
-            raise NonFiniteLossError(
-                f"fit: the training loss became {diverged.loss} at epoch {epoch + 1}, iteration "
-                f"{len(diverged.losses)}: the run diverged (try a lower learning rate), so "
-                f"training stopped before that update; {kept}"
-                + (f", and {checkpoint_path} holds epoch {epoch}" if checkpoint_path and epoch
-                   else "") + ". Pass on_nonfinite_loss='continue' to train on.",
-                epoch + 1, len(diverged.losses), diverged.loss, history) from None
-        train_acc = evaluate(model, X_train[train_idx], y_train[train_idx], eval_batch_size)
-        val_acc = evaluate(model, X_val, y_val, eval_batch_size)
-        if lr_scheduler is not None:
-            lr_scheduler.step()
-        history["loss"].extend(losses)
-        history["train_acc"].append(train_acc)
-        history["val_acc"].append(val_acc)
-        history["lr"].append(lr)
-        history["time"].append(time.perf_counter() - started)
-        history["nonfinite_losses"] += nonfinite
-        if history["best_val_acc"] is None or val_acc > history["best_val_acc"]:
-            history["best_val_acc"], history["best_epoch"] = val_acc, epoch + 1
-            best_state = model.state_dict()     # already a copy
-        warning = f"  ({nonfinite} non-finite losses!)" if nonfinite else ""
-        _say(quiet, f"epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}  "
-                    f"train acc {train_acc:.4f}  val acc {val_acc:.4f}  lr {lr:.3g}  "
-                    f"{history['time'][-1]:.1f}s{warning}")
-        if nonfinite:
-            warnings.warn(f"fit: {nonfinite} batches of epoch {epoch + 1} had a non-finite loss; "
-                          "training went on (on_nonfinite_loss='continue')", RuntimeWarning,
-                          stacklevel=2)
-        logs = {"loss": float(np.mean(losses)) if losses else float("nan"),
-                "train_acc": train_acc, "val_acc": val_acc, "lr": lr,
-                "time": history["time"][-1], "history": history}
-        # before the checkpoint, which records the stop: a resumed stopped run stays stopped
-        if _call(callbacks, "on_epoch_end", epoch, logs) or stopped:
-            history["stopped_epoch"] = epoch + 1
-            _say(quiet, f"stopped early by a callback after epoch {epoch + 1}")
-        if checkpoint_path is not None and write_checkpoints:
-            save_checkpoint(checkpoint_path, model, optimizer, lr_scheduler, history,
-                            epoch + 1, best_state, record=record)
+    try:
+        for epoch in range(start_epoch, epochs):
+            if history["stopped_epoch"] is not None:
+                break
+            started = time.perf_counter()
+            lr = _current_lr(optimizer)
+            try:
+                losses, nonfinite, stopped = _train_epoch(
+                    model, optimizer, X_train, y_train, batch_size, seed, epoch,
+                    desc=f"epoch {epoch + 1}/{epochs}", quiet=quiet,
+                    stop_at_nonfinite=on_nonfinite_loss == "raise", callbacks=callbacks)
+            except _Diverged as diverged:
+                history["loss"].extend(diverged.losses)
+                if best_state is not None:
+                    model.load_state_dict(best_state)
+                kept = (f"the model holds the parameters of epoch {history['best_epoch']}, the "
+                        "best so far" if best_state is not None else "the model holds the "
+                        "parameters of before the failed update")
+                raise NonFiniteLossError(
+                    f"fit: the training loss became {diverged.loss} at epoch {epoch + 1}, "
+                    f"iteration {len(diverged.losses)}: the run diverged (try a lower learning "
+                    f"rate), so training stopped before that update; {kept}"
+                    + (f", and {checkpoint_path} holds epoch {epoch}" if checkpoint_path and epoch
+                       else "") + ". Pass on_nonfinite_loss='continue' to train on.",
+                    epoch + 1, len(diverged.losses), diverged.loss, history) from None
+            train_acc = evaluate(model, X_train[train_idx], y_train[train_idx],
+                                 eval_batch_size)
+            val_acc = evaluate(model, X_val, y_val, eval_batch_size)
+            # the epoch's bookkeeping and checkpoint: one step a Ctrl-C never splits
+            with _interrupts_deferred():
+                if lr_scheduler is not None:
+                    lr_scheduler.step()
+                history["loss"].extend(losses)
+                history["train_acc"].append(train_acc)
+                history["val_acc"].append(val_acc)
+                history["lr"].append(lr)
+                history["time"].append(time.perf_counter() - started)
+                history["nonfinite_losses"] += nonfinite
+                if history["best_val_acc"] is None or val_acc > history["best_val_acc"]:
+                    history["best_val_acc"], history["best_epoch"] = val_acc, epoch + 1
+                    best_state = model.state_dict()     # already a copy
+                warning = f"  ({nonfinite} non-finite losses!)" if nonfinite else ""
+                _say(quiet, f"epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}  "
+                            f"train acc {train_acc:.4f}  val acc {val_acc:.4f}  lr {lr:.3g}  "
+                            f"{history['time'][-1]:.1f}s{warning}")
+                if nonfinite:
+                    warnings.warn(f"fit: {nonfinite} batches of epoch {epoch + 1} had a "
+                                  "non-finite loss; training went on "
+                                  "(on_nonfinite_loss='continue')", RuntimeWarning, stacklevel=2)
+                logs = {"loss": float(np.mean(losses)) if losses else float("nan"),
+                        "train_acc": train_acc, "val_acc": val_acc, "lr": lr,
+                        "time": history["time"][-1], "history": history}
+                # before the checkpoint, which records the stop: a resumed stopped run stays
+                # stopped
+                if _call(callbacks, "on_epoch_end", epoch, logs) or stopped:
+                    history["stopped_epoch"] = epoch + 1
+                    _say(quiet, f"stopped early by a callback after epoch {epoch + 1}")
+                if checkpoint_path is not None and write_checkpoints:
+                    save_checkpoint(checkpoint_path, model, optimizer, lr_scheduler, history,
+                                    epoch + 1, best_state, record=record)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(len(history["val_acc"]) + 1, history) from None
 
     if best_state is not None:
         model.load_state_dict(best_state)

@@ -334,12 +334,22 @@ def test_a_single_training_image_trains_without_batch_norm_and_the_graph_says_so
 
 # ---------------------------------------------------------------------------- Ctrl-C
 
-def start(args, cwd):
-    """The installed command in a child with unbuffered output, so its lines arrive as printed."""
+def child_env():
+    """The environment of a child run: unbuffered, and the embedded data set (not a full one
+    that DYNGRAD_DATA may name)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DYNGRAD_DATA")}
     env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def start(args, cwd):
+    """The installed command in a child with unbuffered output, so its lines arrive as printed."""
+    env = child_env()
+    # SIGINT as at a terminal, even when the tests run where it is ignored (a background job),
+    # which Python's KeyboardInterrupt would inherit
     return subprocess.Popen([sys.executable, "-m", "dyngrad", "train", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_line(proc, prefix, timeout=120):
@@ -388,25 +398,54 @@ def test_ctrl_c_before_the_first_checkpoint_claims_no_checkpoint(tmp_path):
     assert "the empty run folder" in err and not out_dir.exists()
 
 
-def test_ctrl_c_after_a_checkpoint_says_which_epoch_it_holds_and_resume_continues(tmp_path):
+SMALL_CONVNET = [*CONVNET, "--num-filters", "4", "--filter-size", "3", "--hidden-dims", "16",
+                 "--train-size", "300"]
+
+
+def test_ctrl_c_after_a_checkpoint_records_the_run_so_far_and_resume_continues_it(tmp_path):
+    """metrics.json after Ctrl-C: the finished epochs, exactly as the checkpoint holds them,
+    and "status": "interrupted"; --resume then ends where an uninterrupted run ends."""
+    import nn
+
     out_dir = tmp_path / "run"
-    small = [*CONVNET, "--num-filters", "4", "--filter-size", "3", "--hidden-dims", "16",
-             "--train-size", "300", "--out", str(out_dir)]
+    small = [*SMALL_CONVNET, "--out", str(out_dir)]
     proc = start([*small, "--epochs", "50"], cwd=tmp_path)
     wait_for_line(proc, "epoch 2/50: ")     # epoch 1's checkpoint was saved before epoch 2
     code, err = interrupt(proc)
     assert code == 130 and "Traceback" not in err
-    import nn
     epoch = int(nn.load(out_dir / "checkpoint.npz")["epoch"])
-    assert epoch >= 1
+    assert epoch >= 2
     assert f"checkpoint.npz holds epoch {epoch} of 50" in err
-    assert f"--out {out_dir} --resume" in err
+    assert f"--out {out_dir} --resume" in err and '"status": "interrupted"' in err
+    assert not (out_dir / runs.LOCK_NAME).exists()
+    metrics = strict_load(out_dir / "metrics.json")
+    assert metrics["status"] == "interrupted" and metrics["test_acc"] is None
+    assert metrics["interrupted"]["checkpoint_epoch"] == epoch
+    assert metrics["interrupted"]["epoch"] == epoch + 1
+    saved_history = json.loads(str(nn.load(out_dir / "checkpoint.npz")["history"]))
+    assert metrics["history"] == saved_history and len(saved_history["val_acc"]) == epoch
+    assert metrics["files"] == ["checkpoint.npz", "metrics.json"]
+
     resumed = subprocess.run([sys.executable, "-m", "dyngrad", "train", *small, "--epochs",
                               str(epoch + 1), "--resume", "--quiet"], cwd=tmp_path,
-                             capture_output=True, text=True, timeout=120)
+                             capture_output=True, text=True, timeout=120, env=child_env())
     assert resumed.returncode == 0, resumed.stderr
     metrics = strict_load(out_dir / "metrics.json")
+    assert metrics["status"] == "completed" and "interrupted" not in metrics
     assert metrics["resumed_from_epoch"] == epoch and metrics["epochs_trained"] == epoch + 1
+    whole = tmp_path / "whole"
+    straight = subprocess.run([sys.executable, "-m", "dyngrad", "train", *SMALL_CONVNET,
+                               "--out", str(whole), "--epochs", str(epoch + 1), "--quiet"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env=child_env())
+    assert straight.returncode == 0, straight.stderr
+    expected = strict_load(whole / "metrics.json")
+    assert metrics["history"]["loss"] == expected["history"]["loss"]
+    assert metrics["history"]["val_acc"] == expected["history"]["val_acc"]
+    ours, theirs = nn.load(out_dir / "model.npz"), nn.load(whole / "model.npz")
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        np.testing.assert_array_equal(ours[name], theirs[name], err_msg=name)
 
 
 def test_ctrl_c_while_loading_data_says_nothing_was_written(tmp_path, capsys, monkeypatch):
@@ -416,3 +455,118 @@ def test_ctrl_c_while_loading_data_says_nothing_was_written(tmp_path, capsys, mo
     code, _, err = run_cli([*TINY, "--out", str(tmp_path / "run")], capsys)
     assert code == 130 and "before training started; nothing was written" in err
     assert not (tmp_path / "run").exists()
+
+
+# ---------------------------------------------------------------------------- one run per folder
+
+def test_a_second_run_on_a_folder_in_use_is_refused_naming_the_folder_and_the_pid(tmp_path):
+    """Even --overwrite, which would remove the first run's files under it, is refused."""
+    out_dir = tmp_path / "run"
+    first = start([*SMALL_CONVNET, "--epochs", "500", "--out", str(out_dir)], cwd=tmp_path)
+    try:
+        wait_for_line(first, "epoch 1/500: ")
+        assert (out_dir / runs.LOCK_NAME).read_text().strip() == str(first.pid)
+        second = subprocess.run([sys.executable, "-m", "dyngrad", "train", *TINY, "--out",
+                                 str(out_dir), "--overwrite"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120, env=child_env())
+        assert second.returncode == 2 and "Traceback" not in second.stderr
+        assert (f"--out {out_dir} is in use by another dyngrad train (pid {first.pid}"
+                in second.stderr)
+        assert first.poll() is None, "the first run must train on"
+        wait_for_line(first, "epoch 2/500: ")           # and its checkpoint is still there
+        assert (out_dir / "checkpoint.npz").is_file()
+    finally:
+        code, err = interrupt(first)
+    assert code == 130, err
+
+
+def test_two_runs_started_at_once_on_one_folder_leave_one_run(tmp_path):
+    """Both pass the command line's check of the folder; the lock lets one train."""
+    out_dir = tmp_path / "run"
+    both = [start([*TINY, "--epochs", "2", "--out", str(out_dir)], cwd=tmp_path)
+            for _ in range(2)]
+    results = []
+    for proc in both:
+        try:
+            out, err = proc.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        results.append((proc.returncode, err))
+    assert sorted(code for code, _ in results) == [0, 2], results
+    (err,) = [err for code, err in results if code == 2]
+    assert "Traceback" not in err
+    assert any(reason in err for reason in ("is in use by another dyngrad train",
+                                            "now holds a run", "already holds a run")), err
+    metrics = strict_load(out_dir / "metrics.json")
+    assert metrics["status"] == "completed" and metrics["epochs_trained"] == 2
+    assert not (out_dir / runs.LOCK_NAME).exists()
+
+
+def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
+    out_dir = tmp_path / "run"
+    small = [*SMALL_CONVNET, "--out", str(out_dir)]
+    killed = start([*small, "--epochs", "50"], cwd=tmp_path)
+    wait_for_line(killed, "epoch 2/50: ")
+    killed.kill()                                    # SIGKILL: no cleanup runs
+    killed.communicate(timeout=60)
+    assert (out_dir / runs.LOCK_NAME).read_text().strip() == str(killed.pid)
+    import nn
+    epoch = int(nn.load(out_dir / "checkpoint.npz")["epoch"])
+    resumed = subprocess.run([sys.executable, "-m", "dyngrad", "train", *small, "--epochs",
+                              str(epoch + 1), "--resume"], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120, env=child_env())
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"took over the lock of pid {killed.pid}, which is no longer running" in resumed.stdout
+    assert not (out_dir / runs.LOCK_NAME).exists()
+    assert strict_load(out_dir / "metrics.json")["epochs_trained"] == epoch + 1
+
+
+def test_a_lock_file_planted_as_a_symlink_is_never_followed(tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    out_dir.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (out_dir / runs.LOCK_NAME).symlink_to(victim)
+    code, _, err = run_cli([*TINY, "--out", str(out_dir)], capsys)
+    assert code == 2 and f"cannot create the lock file {out_dir / runs.LOCK_NAME}" in err
+    assert victim.read_text() == "precious"
+
+
+# ---------------------------------------------------------------------------- full disk
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 200 KiB tmpfs (root only): room for one checkpoint of TINY's softmax (139 kB)
+    but not for its next one beside it."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs",
+                                            str(mount_point)], capture_output=True).returncode:
+        pytest.skip("needs root and tmpfs to fill a real disk")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_a_full_disk_stops_the_run_naming_the_file_and_the_last_checkpoint_resumes(small_disk):
+    import nn
+
+    out_dir = small_disk / "run"
+    flags = [*TINY, "--epochs", "3", "--out", str(out_dir)]
+    full = subprocess.run([sys.executable, "-m", "dyngrad", "train", *flags], capture_output=True,
+                          text=True, timeout=120, env=child_env())
+    assert full.returncode == 3 and "Traceback" not in full.stderr, full.stderr
+    checkpoint = out_dir / "checkpoint.npz"
+    assert f"cannot write '{checkpoint}': no space left on the device" in full.stderr
+    assert "checkpoint.npz holds epoch 1 of 3" in full.stderr and "--resume" in full.stderr
+    assert int(nn.load(out_dir / "checkpoint.npz")["epoch"]) == 1      # the previous one, whole
+    assert [p.name for p in out_dir.iterdir() if ".nn-save-" in p.name] == []
+    assert not (out_dir / runs.LOCK_NAME).exists()
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_disk)], check=True)
+    resumed = subprocess.run([sys.executable, "-m", "dyngrad", "train", *flags, "--resume"],
+                             capture_output=True, text=True, timeout=120, env=child_env())
+    assert resumed.returncode == 0, resumed.stderr
+    metrics = strict_load(out_dir / "metrics.json")
+    assert metrics["resumed_from_epoch"] == 1 and metrics["epochs_trained"] == 3

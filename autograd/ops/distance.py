@@ -2,12 +2,13 @@
 
 Norms are clamped from below by eps (as PyTorch), with clip, whose gradient is 0 below
 the bound: a zero vector gives similarity 0, not nan. Their gradients (and second
-derivatives) come from the rules of Mul, Sum, Pow/Sqrt, Clip and Div.
+derivatives) come from the rules of Mul, Sum, Pow/Sqrt, Clip and Div. float16 is computed
+in float32 (a sum of squares passes float16's 65504 quickly) and returned in float16.
 """
 from numbers import Real
 
 from autograd.backend import xp
-from autograd.ops.elementwise import clip, operands
+from autograd.ops.elementwise import clip, in_float32, operands
 from autograd.ops.loss import _as_tensor
 from autograd.ops.validation import check_axis
 
@@ -25,6 +26,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     if x1.dtype.kind != "f":
         raise TypeError(f"{op}: x1 must be floating point, got dtype {x1.dtype}")
     axis = check_axis(op, dim, max(len(shape), 1))
+    return in_float32(lambda a: _cosine(a, x2.astype(a.dtype), axis, eps), x1)
+
+
+def _cosine(x1, x2, axis, eps):
     n1 = clip(_norm(x1, axis), min=eps)
     n2 = clip(_norm(x2, axis), min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(axis=axis)
@@ -40,7 +45,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: input must be floating point, got dtype {x.dtype}")
     axis = check_axis(op, dim, max(x.ndim, 1))
-    return x / clip(_norm(x, axis, float(p)), min=eps)
+    return in_float32(lambda t: t / clip(_norm(t, axis, float(p)), min=eps), x)
 
 
 def _norm(x, axis, p=2.0):

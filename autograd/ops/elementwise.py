@@ -51,8 +51,28 @@ def operands(a, b, op_name):
 
 def floating(x):
     """Integer and bool inputs as float32, PyTorch's default dtype (`exp(int tensor)` is
-    float32, not NumPy's float64); floating inputs unchanged."""
+    float32, not NumPy's float64); floating inputs unchanged. A number or list (`exp(1.0)`)
+    is an array of the default dtype, as Tensor() makes it."""
+    if not hasattr(x, "dtype"):
+        x = Tensor(x).data
     return x.astype(xp.float32) if x.dtype.kind in "biu" else x
+
+
+def signum(x):
+    """sign(x): -1, 0 or 1, and 0 at nan, as PyTorch's sign (NumPy's is nan there); written
+    with where and comparisons, which Tensors dispatch, so rules that use it differentiate."""
+    return xp.where(x == x, xp.sign(x), 0)
+
+
+def in_float32(fn, x, *args, **kwargs):
+    """fn(x, ...) of a float16 Tensor x computed in float32 and returned in float16, as
+    PyTorch computes half-precision reductions (a float16 sum passes 65504 quickly: a
+    variance or a norm of 70,000 values of 1 was inf). The casts are ops, so the gradient
+    is computed in float32 too and comes back in float16. Other dtypes go straight to fn."""
+    if x.dtype != xp.float16:
+        return fn(x, *args, **kwargs)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return astype(fn(astype(x, xp.float32), *args, **kwargs), xp.float16)
 
 
 # ----- binary arithmetic ------------------------------------------------------------
@@ -158,27 +178,30 @@ class Pow(Function):
 class _Choice(Function):
     """Shared by Maximum and Minimum: g goes to the chosen input, split evenly on ties (as PyTorch).
 
-    The forward saves share_a = 1 where a was chosen, 1/2 on ties, else 0 (a constant:
-    the choice does not change under small perturbations), so
-    dL/da = g * share_a,  dL/db = g * (1 - share_a).
+    The forward saves each input's share: 0 where it lost, 1/2 on ties, else 1 (a
+    constant: the choice does not change under small perturbations), so
+    dL/da = g * share_a,  dL/db = g * share_b. Where one is nan (y is nan) neither lost,
+    and both get g, as PyTorch.
     """
 
     @staticmethod
     def choose(a, b):
+        """(y, where a lost, where b lost)."""
         raise NotImplementedError
 
     @classmethod
     def forward(cls, ctx, a, b):
-        y, chosen_a = cls.choose(a, b)
-        share_a = chosen_a + 0.5 * (a == b)
-        ctx.save_for_backward(share_a.astype(y.dtype, copy=False))
+        y, a_lost, b_lost = cls.choose(a, b)
+        tie = 0.5 * (a == b)
+        ctx.save_for_backward((1 - a_lost - tie).astype(y.dtype, copy=False),
+                              (1 - b_lost - tie).astype(y.dtype, copy=False))
         return y
 
     @staticmethod
     def backward(ctx, grad):
-        (share_a,) = ctx.saved_tensors
+        share_a, share_b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * share_a if need_a else None), (grad * (1 - share_a) if need_b else None)
+        return (grad * share_a if need_a else None), (grad * share_b if need_b else None)
 
 
 class Maximum(_Choice):
@@ -186,7 +209,7 @@ class Maximum(_Choice):
 
     @staticmethod
     def choose(a, b):
-        return xp.maximum(a, b), a > b
+        return xp.maximum(a, b), a < b, a > b
 
 
 class Minimum(_Choice):
@@ -194,7 +217,7 @@ class Minimum(_Choice):
 
     @staticmethod
     def choose(a, b):
-        return xp.minimum(a, b), a < b
+        return xp.minimum(a, b), a > b, a < b
 
 
 class Where(Function):
@@ -329,7 +352,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  dL/dx = g * sign(x) (0 at x = 0, as PyTorch)."""
+    """y = |x|;  dL/dx = g * sign(x) (0 at x = 0 and at nan, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
@@ -339,7 +362,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * xp.sign(x)
+        return grad * signum(x)
 
 
 class Clip(Function):

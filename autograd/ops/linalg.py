@@ -4,6 +4,7 @@ from ..backend import array_module, xp
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import operands
+from .validation import tensor_argument
 
 
 class MatMul(Function):
@@ -87,6 +88,7 @@ def matmul(a, b):
 
 def linear(x, weight, bias=None):
     """y = x @ weight.T + bias, as torch.nn.functional.linear."""
+    x = tensor_argument(x)          # a list or an array: a Tensor (lists in the default dtype)
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
     if x.ndim < 1 or x.shape[-1] != weight.shape[1]:

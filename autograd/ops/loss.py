@@ -21,7 +21,7 @@ from numbers import Real
 
 from autograd.backend import array_module, asarray, xp
 from autograd.function import Function
-from autograd.ops.elementwise import relu
+from autograd.ops.elementwise import in_float32, relu
 from autograd.ops.validation import as_array, check_axis, check_float, is_int
 from autograd.tensor import Tensor
 
@@ -36,7 +36,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis):
-        e = xp.exp(x - x.max(axis=axis, keepdims=True))
+        e = xp.exp(x - _row_max(x, axis))
         s = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(s)
         ctx.axis = axis
@@ -57,8 +57,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis):
-        z = x - x.max(axis=axis, keepdims=True)
-        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+        z = x - _row_max(x, axis)
+        y = z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True)) if x.size else z
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -67,6 +67,12 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad - xp.exp(y) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+def _row_max(x, axis):
+    """max along axis (keepdims), the shift that keeps exp from overflowing; 0 for an empty x
+    (nothing to normalise: softmax over a zero-size axis is empty, as PyTorch)."""
+    return x.max(axis=axis, keepdims=True) if x.size else 0
 
 
 class CrossEntropy(Function):
@@ -167,7 +173,7 @@ def _along_axis(op, name, x, axis):
     if as_array(x).ndim == 0:
         _check_axis(name, x.reshape(1), axis)
         return op.apply(x.reshape(1), axis=0).reshape(())
-    return op.apply(x, axis=_check_axis(name, x, axis))
+    return in_float32(op.apply, x, axis=_check_axis(name, x, axis))   # float16 sums in float32
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -295,6 +301,8 @@ def _nll(logp, target, weight, ignore_index, reduction, smoothing, probabilities
         if smoothing:
             T = T + (smoothing / C) * w.reshape(class_shape) * keep[:, None]
         count = w_t.sum()
+    if not probabilities:   # pick, don't multiply: 0 * -inf (a class far off, an ignored nan) is nan
+        logp = xp.where(T != 0, logp, 0)
     losses = -(logp * T).sum(axis=1)                               # (N, d1, ...)
     if reduction == "mean":
         return losses.sum() / count

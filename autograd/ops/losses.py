@@ -122,7 +122,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     a = d.abs()
     if beta == 0:
         return _reduce(a, reduction, dtype)
-    return _reduce(where(a.data < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction, dtype)
+    small = _small(a, beta)
+    return _reduce(where(small, 0.5 * where(small, d, 0.0) ** 2 / beta, a - 0.5 * beta), reduction, dtype)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -131,15 +132,24 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     x, y, dtype = _pointwise("huber_loss", input, target, reduction)
     d = x - y
     a = d.abs()
-    return _reduce(where(a.data < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction, dtype)
+    small = _small(a, delta)
+    return _reduce(where(small, 0.5 * where(small, d, 0.0) ** 2, delta * (a - 0.5 * delta)), reduction, dtype)
+
+
+def _small(a, bound):
+    """Where the quadratic piece applies: |d| < bound, and nan (as PyTorch's kernels). That
+    piece sees d only there (0 elsewhere), so an infinite d never meets the square's
+    gradient (0 from where, times inf, would be nan; PyTorch's is +-bound there)."""
+    return ~(a.data >= bound)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-w (y log x + (1 - y) log(1 - x)) for probabilities x in [0, 1], log clamped at -100."""
     op = "binary_cross_entropy"
     x, y, dtype = _pointwise(op, input, target, reduction)
-    if ((x.data < 0) | (x.data > 1)).any():
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1")
+    for name, values in (("input", x.data), ("target", y.data)):   # nan is outside, as PyTorch
+        if not ((values >= 0) & (values <= 1)).all():
+            raise ValueError(f"{op}: all elements of {name} should be between 0 and 1")
     weight = _constant_like(op, "weight", weight, x)
     return _reduce(BinaryCrossEntropy.apply(x, y, weight=weight), reduction, dtype)
 

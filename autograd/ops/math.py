@@ -7,7 +7,7 @@ PyTorch), copysign, logaddexp, lerp, float_power and clamp. Notation: g = dL/dy.
 from ..backend import array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
-from .elementwise import Pow, UnaryFormula, _binary, clip, operands
+from .elementwise import Pow, UnaryFormula, _binary, clip, operands, signum
 from .special import (erf, erfc, exp2, expm1, log1p, log2, log10, reciprocal, rsqrt,  # noqa: F401
                       square)
 from .trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,  # noqa: F401
@@ -39,8 +39,8 @@ class _ZeroGradient(Function):
 
 
 class Sign(_ZeroGradient):
-    __doc__ = "y = sign x (-1, 0 or 1).  " + _ZeroGradient.__doc__
-    function = staticmethod(xp.sign)
+    __doc__ = "y = sign x (-1, 0 or 1; 0 at nan, as PyTorch).  " + _ZeroGradient.__doc__
+    function = staticmethod(signum)
 
 
 class Floor(_ZeroGradient):
@@ -107,19 +107,39 @@ class Copysign(Function):
 
 
 class Logaddexp(Function):
-    """y = ln(e^a + e^b);  dL/da = g * e^(a - y),  dL/db = g * e^(b - y)."""
+    """y = ln(e^a + e^b);  dL/da = g * e^(a - y) = g / (1 + e^(b - a)),  dL/db = g / (1 + e^(a - b)).
+
+    The second form, as PyTorch's, stays finite where one input is infinite (g and 0;
+    e^(a - y) is e^(inf - inf) = nan there).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
-        y = xp.logaddexp(a, b)
-        ctx.save_for_backward(a, b, y)
-        return y
+        ctx.save_for_backward(a, b)
+        return xp.logaddexp(a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, y = ctx.saved_tensors
+        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (grad * xp.exp(a - y) if need_a else None), (grad * xp.exp(b - y) if need_b else None)
+        return ((grad / (1 + xp.exp(b - a)) if need_a else None),
+                (grad / (1 + xp.exp(a - b)) if need_b else None))
+
+
+class Lerp(Function):
+    """y = a + w (e - a), computed as e - (e - a)(1 - w) where w >= 0.5, as PyTorch: exact at
+    both ends (w = 0 gives a, w = 1 gives e, also when the other is infinite);
+    dL/da = g (1 - w),  dL/de = g w,  dL/dw = g (e - a)."""
+
+    @staticmethod
+    def forward(ctx, a, e, w):
+        ctx.save_for_backward(a, e, w)
+        return xp.where(w < 0.5, a + w * (e - a), e - (e - a) * (1 - w))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, e, w = ctx.saved_tensors
+        return grad * (1 - w), grad * w, grad * (e - a)
 
 
 class Clamp(Function):
@@ -188,8 +208,14 @@ def logaddexp(input, other):
 
 
 def lerp(input, end, weight):
-    """input + weight * (end - input): a composition of add, mul and sub (linear in all three)."""
-    return input + weight * (end - input)
+    """input + weight (end - input), as torch.lerp (see Lerp)."""
+    input, end = operands(input, end, "lerp")
+    if not isinstance(weight, Tensor):
+        weight = xp.asarray(weight, dtype=(input if isinstance(input, Tensor) else end).dtype)
+    try:
+        return Lerp.apply(input, end, weight)
+    except ValueError as error:
+        raise ValueError(f"lerp: {error}") from None
 
 
 def float_power(input, exponent):

@@ -157,7 +157,7 @@ def _product_of_the_others(x, axes):
 class Norm(Function):
     """y = (sum_axes |x|^p)^(1/p), a vector p-norm (p > 0, finite), or the count of nonzeros for p = 0.
 
-    dL/dx = g * x |x|^(p-2) / y^(p-1);  p = 1: g * sign(x);  p = 2: g * x / y;  p = 0: 0.
+    dL/dx = g * x |x|^(p-2) / y^(p-1);  p = 1: g * sign(x) (0 at nan);  p = 2: g * x / y;  p = 0: 0.
     Where y = 0, and where x = 0 for p < 2, the gradient is 0 (PyTorch's subgradient).
     """
 
@@ -185,7 +185,7 @@ class Norm(Function):
         if p == 0:
             return grad * array_module(grad).zeros(ctx.input_shapes[0], dtype=ctx.input_dtypes[0]), None, None, None
         if p == 1:
-            return grad * xp.sign(x), None, None, None
+            return grad * elementwise.signum(x), None, None, None
         safe = xp.where(zero, 1.0, _expand(y, ctx.axes, ctx.keepdims))
         if p == 2:
             scale = x / safe
@@ -230,7 +230,8 @@ def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
 
 
 def prod(x, axis=None, keepdims=False, *, dim=None, keepdim=None, dtype=None):
-    return _reduction(Prod, _cast(x, dtype), axis, keepdims, dim, keepdim)
+    return elementwise.in_float32(lambda t: _reduction(Prod, t, axis, keepdims, dim, keepdim),
+                                  _cast(x, dtype))
 
 
 def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -322,13 +323,18 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     """sum (x - mean)^2 / (N - correction) over dim (correction 1 by default, 0 when unbiased=False).
 
     Built from mean, sub, mul, sum and div, so its gradient 2 (x - mean) g / (N - correction)
-    comes from their rules.
+    comes from their rules. float16 is computed in float32 (as every reduction here whose
+    sums can pass float16's 65504: prod, logsumexp, norm), as PyTorch does.
     """
     if isinstance(dim, bool):  # torch.var(x, unbiased)
         dim, unbiased = None, dim
     correction = _correction("var", unbiased, correction)
     axes = _axes("var", x, axis, dim)
     keep = _keep(keepdim, keepdims)
+    return elementwise.in_float32(_var, x, axes, keep, correction)
+
+
+def _var(x, axes, keep, correction):
     count = 1
     for a in axes:
         count *= x.shape[a]
@@ -362,8 +368,11 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     Its gradient, softmax(x) along dim, comes from exp, sum and log; m cancels out.
     """
     x = tensor_argument(x)
-    axes = _axes("logsumexp", x, axis, dim)
-    keep = _keep(keepdim, keepdims)
+    return elementwise.in_float32(_logsumexp, x, _axes("logsumexp", x, axis, dim),
+                                  _keep(keepdim, keepdims))
+
+
+def _logsumexp(x, axes, keep):
     if x.data.size == 0:
         shift = array_module(x).zeros([1 if a in axes else n for a, n in enumerate(x.shape)], dtype=x.dtype)
     else:
@@ -389,7 +398,7 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None, *, axis=None, keepdims
         raise TypeError(f"norm: expected a floating-point tensor, got dtype {x.dtype}")
     if p in (float("inf"), -float("inf")):
         return _reduction(Max if p > 0 else Min, elementwise.abs(x), axes, keep, None, None)
-    return Norm.apply(x, float(p), axes, keep)
+    return elementwise.in_float32(Norm.apply, x, float(p), axes, keep)
 
 
 def _logical(name, reduce_fn, x, dim, keepdim, axis, keepdims):

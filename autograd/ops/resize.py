@@ -1,9 +1,9 @@
 """Adaptive pooling and interpolate: resampling to a given output size, as compositions.
 
-Both map an (H, W) plane to (Ho, Wo) separably, so they are built from ops that exist:
+Both map an (H, W) plane to (Ho, Wo) separably:
 - adaptive_avg_pool2d and bilinear interpolate are linear: y = A_h @ x @ A_w^T with
-  constant (Ho, H) and (Wo, W) matrices (window averages; two interpolation weights per
-  row), two MatMuls whose rules give the gradient (A^T g A) and differentiate again.
+  constant nonnegative (Ho, H) and (Wo, W) matrices (window averages; two interpolation
+  weights per row), the op Resample, whose rule (A^T g A) differentiates again.
 - adaptive_max_pool2d and nearest interpolate pick elements: advanced indexing (GetItem,
   backward IndexAdd). adaptive max gathers each window, padded to the longest window by
   repeating its last index, and takes the max over it (Max's rule: g shared between
@@ -14,8 +14,42 @@ import math
 from numbers import Real
 
 from autograd.backend import array_module, xp
+from autograd.function import Function
 from autograd.ops.validation import check_float, is_int
 from autograd.tensor import Tensor
+
+
+class Resample(Function):
+    """y = A_h @ x @ A_w^T over the last two axes (y = x @ A_w^T when A_h is None), with
+    constant nonnegative weights;  dL/dx = A_h^T @ g @ A_w.
+
+    A dense product would spread a non-finite input to every output (0 * nan is nan), so
+    the finite part is multiplied densely and each nan or infinity reaches only the outputs
+    that weigh it, as PyTorch's kernels (which touch the neighbours only) give it.
+    """
+
+    @staticmethod
+    def forward(ctx, x, rows, cols):
+        ctx.rows, ctx.cols = rows, cols
+        finite = xp.isfinite(x)
+        y = _resampled(rows, xp.where(finite, x, 0), cols)
+        if not finite.all():
+            def reaches(which):     # outputs with a nonzero weight on an input where `which`
+                return _resampled(None if rows is None else (rows != 0).astype(x.dtype),
+                                  which.astype(x.dtype), (cols != 0).astype(x.dtype)) > 0
+            nan, up, down = reaches(xp.isnan(x)), reaches(x == xp.inf), reaches(x == -xp.inf)
+            y = xp.where(nan | (up & down), xp.nan, xp.where(up, xp.inf, xp.where(down, -xp.inf, y)))
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        rows, cols = ctx.rows, ctx.cols
+        return _resampled(None if rows is None else rows.T, grad, cols.T), None, None
+
+
+def _resampled(rows, x, cols):
+    """rows @ x @ cols^T over the last two axes (x @ cols^T without rows)."""
+    return (x if rows is None else rows @ x) @ cols.T
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -23,7 +57,7 @@ def adaptive_avg_pool2d(input, output_size):
     x, (Ho, Wo) = _check("adaptive_avg_pool2d", input, output_size)
     H, W = x.shape[-2:]
     module = array_module(x)
-    return (_window_means(Ho, H, x.dtype, module) @ x) @ _window_means(Wo, W, x.dtype, module).T
+    return Resample.apply(x, _window_means(Ho, H, x.dtype, module), _window_means(Wo, W, x.dtype, module))
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -80,9 +114,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return x[(Ellipsis, index[0][:, None], index[1])] if len(index) == 2 else x[..., index[0]]
     mats = [_linear_weights(n, m, s, bool(align_corners), x.dtype, array_module(x))
             for n, m, s in zip(spatial, sizes, scales)]
-    if len(mats) == 1:
-        return x @ mats[0].T
-    return (mats[0] @ x) @ mats[1].T
+    return Resample.apply(x, None, mats[0]) if len(mats) == 1 else Resample.apply(x, *mats)
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -117,7 +117,7 @@ def _scan(op, name, x, dim, axis, dtype):
         x = elementwise.astype(x, dtype)
     if x.ndim == 0:
         return op.apply(x.reshape(1), 0).reshape(())
-    return op.apply(x, dim)
+    return elementwise.in_float32(op.apply, x, dim)     # float16 accumulates in float32
 
 
 def cumsum(x, dim=None, *, dtype=None, axis=None):

@@ -593,3 +593,40 @@ def test_write_checkpoints_false_reads_but_writes_nothing(blobs, tmp_path):
                   checkpoint_dir=tmp_path / "run", resume=True, write_checkpoints=False)
     assert len(history["val_acc"]) == 2
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "run").iterdir()} == before
+
+
+@pytest.mark.parametrize("during", ["epoch_end", "batch"])
+def test_ctrl_c_raises_training_interrupted_with_the_history_the_checkpoint_holds(blobs, tmp_path,
+                                                                                 during):
+    """A SIGINT at the end of epoch 2 (in a callback, just before its checkpoint) takes
+    effect once that checkpoint is written; one in the middle of epoch 2 at once."""
+    import json
+    import signal
+
+    from nn.train import Callback, TrainingInterrupted
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, epoch, logs):
+            if during == "epoch_end" and epoch == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        def on_batch_end(self, epoch, batch, logs):
+            if during == "batch" and epoch == 1 and batch == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    X, y, Xv, yv = blobs
+    model, optimizer, scheduler = make()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)   # as at a terminal
+    try:
+        with pytest.raises(TrainingInterrupted) as interruption:
+            fit(model, optimizer, X, y, Xv, yv, epochs=5, batch_size=64, lr_scheduler=scheduler,
+                checkpoint_dir=tmp_path, seed=0, quiet=True, callbacks=[CtrlC()])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    finished = 2 if during == "epoch_end" else 1
+    assert isinstance(interruption.value, KeyboardInterrupt)
+    assert interruption.value.epoch == finished + 1
+    saved = nn.load(tmp_path / CHECKPOINT_NAME)
+    assert int(saved["epoch"]) == finished
+    assert json.loads(str(saved["history"])) == interruption.value.history
+    assert len(interruption.value.history["val_acc"]) == finished

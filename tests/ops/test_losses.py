@@ -100,7 +100,9 @@ def bce(weight=False, reduction="mean"):
 def kl(log_target=False, reduction="mean"):
     def case(rng, N, C):
         x = np.log(rng.dirichlet(np.ones(C), N))
-        y = rng.dirichlet(np.ones(C), N)
+        # each probability >= 0.1 / C: at a target of 2e-6 the central difference of log t
+        # (step 1e-6) is 0.3 % off, and gradcheck failed on a drawn seed
+        y = 0.9 * rng.dirichlet(np.ones(C), N) + 0.1 / C
         y = np.log(y) if log_target else y
         kw = dict(reduction=reduction, log_target=log_target)
         return [x, y], lambda a, b: F.kl_div(a, b, **kw), lambda a, b: tf().kl_div(a, b, **kw)
