@@ -21,7 +21,7 @@ from .workloads import WORKLOADS
 
 HERE = Path(__file__).resolve().parent
 STEPS = {"conv_step": 8, "conv_step_cifar": 5, "mlp_step": 30, "op_overhead": 30, "deep_chain": 2,
-         "scalar_graph": 3}
+         "scalar_graph": 3, "train_convnet": 5}
 CHILD = """
 import importlib.util, json, statistics, sys, time
 sys.path.insert(0, {tree!r})
