@@ -1,0 +1,68 @@
+"""Intra-op threads: how many, and a pool that runs an op's batch in fixed chunks.
+
+    import autograd as ag
+    ag.set_num_threads(2)     # this pool and the BLAS library (as torch.set_num_threads)
+    ag.get_num_threads()      # 2
+
+The default is OMP_NUM_THREADS when set, else the number of cores this process may
+run on. Ops with large per-image work (conv2d, max_pool2d) split the batch into chunks
+whose size depends only on the shapes, never on the thread count, and run the chunks on
+this pool; inside a chunk BLAS runs on one thread (threadpoolctl), so the pool's threads
+and BLAS's never compete for the cores. NumPy releases the GIL in its loops and BLAS
+calls, so the chunks run in parallel. As the chunks, and what each computes, do not
+depend on the thread count, results are the same for any thread count.
+"""
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from threadpoolctl import ThreadpoolController
+
+_blas = ThreadpoolController()
+_state = {"threads": None, "pool": None}
+
+
+def _default():
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    if value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def get_num_threads():
+    """The number of threads ops use (the pool's size and BLAS's outside the pool)."""
+    if _state["threads"] is None:
+        _state["threads"] = _default()
+    return _state["threads"]
+
+
+def set_num_threads(n):
+    """Use n threads in ops: the chunk pool's size, and BLAS's thread count (threadpoolctl)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
+    if n != _state["threads"] and _state["pool"] is not None:
+        _state["pool"].shutdown()
+        _state["pool"] = None
+    _state["threads"] = n
+    _blas.limit(limits=n, user_api="blas")
+
+
+def map_chunks(fn, n, size):
+    """[fn(slice(i, i + size)) for i in range(0, n, size)], in order; on the pool when
+    there are several chunks and threads, with BLAS on one thread meanwhile."""
+    spans = [slice(i, min(i + size, n)) for i in range(0, n, size)]
+    threads = get_num_threads()
+    if len(spans) == 1 or threads == 1:
+        return [fn(span) for span in spans]
+    if _state["pool"] is None:
+        _state["pool"] = ThreadPoolExecutor(threads, thread_name_prefix="autograd")
+    with _blas.limit(limits=1, user_api="blas"):
+        return list(_state["pool"].map(fn, spans))
+
+
+def chunk_size(n, per_item_bytes, budget=1 << 20):
+    """Items per chunk: as many as fit in `budget` bytes of work (at least one). A
+    function of the shapes only, so chunk boundaries never depend on the thread count."""
+    return max(1, min(n, budget // max(1, per_item_bytes)))
+
+
+__all__ = ["chunk_size", "get_num_threads", "map_chunks", "set_num_threads"]
