@@ -12,11 +12,13 @@ and BLAS's never compete for the cores. NumPy releases the GIL in its loops and 
 calls, so the chunks run in parallel. As the chunks, and what each computes, do not
 depend on the thread count, results are the same for any thread count.
 """
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import ThreadpoolController
 
+CHUNK_BYTES = 1 << 20   # work per chunk: the measured best of 0.5, 1 and 4 MB (fits the L2 cache)
 _blas = ThreadpoolController()
 _state = {"threads": None, "pool": None}
 
@@ -48,21 +50,55 @@ def set_num_threads(n):
 
 def map_chunks(fn, n, size):
     """[fn(slice(i, i + size)) for i in range(0, n, size)], in order; on the pool when
-    there are several chunks and threads, with BLAS on one thread meanwhile."""
+    there are several chunks and threads, with BLAS on one thread meanwhile.
+
+    The calling thread works too (threads - 1 pool workers): each thread takes the next
+    chunk not yet taken until none is left, so a thread the OS delays holds up no other.
+    """
     spans = [slice(i, min(i + size, n)) for i in range(0, n, size)]
-    threads = get_num_threads()
-    if len(spans) == 1 or threads == 1:
+    threads = min(get_num_threads(), len(spans))
+    if threads == 1:
         return [fn(span) for span in spans]
     if _state["pool"] is None:
-        _state["pool"] = ThreadPoolExecutor(threads, thread_name_prefix="autograd")
+        _state["pool"] = ThreadPoolExecutor(get_num_threads() - 1, thread_name_prefix="autograd")
+    results = [None] * len(spans)
+    taken = itertools.count()                  # next() on a count is atomic under the GIL
+
+    def work():
+        for i in iter(taken.__next__, None):
+            if i >= len(spans):
+                return
+            results[i] = fn(spans[i])
+
     with _blas.limit(limits=1, user_api="blas"):
-        return list(_state["pool"].map(fn, spans))
+        helpers = [_state["pool"].submit(work) for _ in range(threads - 1)]
+        try:
+            work()
+        finally:
+            for helper in helpers:
+                helper.result()                # waits, and re-raises a helper's error
+    return results
 
 
-def chunk_size(n, per_item_bytes, budget=1 << 20):
+def map_flat(fn, *arrays):
+    """fn(*chunks) over ~1 MB chunks of the flattened arrays (views when C-contiguous, so
+    an output allocated with empty is written in place), on the pool."""
+    flat = [a.reshape(-1) for a in arrays]
+    n = flat[0].size
+    map_chunks(lambda span: fn(*(a[span] for a in flat)), n, chunk_size(n, flat[0].itemsize))
+
+
+def worth_chunking(array):
+    """Whether an elementwise pass over `array` spans several chunks: smaller ones run
+    as one call (no pool, no Python per chunk: 0-d graphs stay as fast as before)."""
+    return array.nbytes > CHUNK_BYTES
+
+
+def chunk_size(n, per_item_bytes, budget=None):
     """Items per chunk: as many as fit in `budget` bytes of work (at least one). A
     function of the shapes only, so chunk boundaries never depend on the thread count."""
-    return max(1, min(n, budget // max(1, per_item_bytes)))
+    return max(1, min(n, (budget or CHUNK_BYTES) // max(1, per_item_bytes)))
 
 
-__all__ = ["chunk_size", "get_num_threads", "map_chunks", "set_num_threads"]
+__all__ = ["CHUNK_BYTES", "chunk_size", "get_num_threads", "map_chunks", "map_flat", "set_num_threads",
+           "worth_chunking"]

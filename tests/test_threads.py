@@ -98,3 +98,16 @@ def test_default_honors_omp_num_threads():
     env = {**os.environ, "OMP_NUM_THREADS": "3"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "3"
+
+
+def test_an_error_in_any_chunk_reaches_the_caller(restore_threads):
+    ag.set_num_threads(2)
+
+    def fail_on_last(span):
+        if span.stop == 10:
+            raise ArithmeticError(f"chunk {span}")
+        return span.start
+
+    with pytest.raises(ArithmeticError, match="chunk"):
+        map_chunks(fail_on_last, 10, 1)
+    assert map_chunks(lambda s: s.start, 10, 1) == list(range(10))   # the pool still works
