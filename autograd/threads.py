@@ -89,9 +89,10 @@ def map_flat(fn, *arrays):
 
 
 def worth_chunking(array):
-    """Whether an elementwise pass over `array` spans several chunks: smaller ones run
-    as one call (no pool, no Python per chunk: 0-d graphs stay as fast as before)."""
-    return array.nbytes > CHUNK_BYTES
+    """Whether an elementwise pass over `array` is worth the pool: several threads and
+    several chunks. Otherwise one call (no Python per chunk: 0-d graphs stay as fast as
+    before; an elementwise result is the same either way)."""
+    return array.nbytes > CHUNK_BYTES and get_num_threads() > 1
 
 
 def chunk_size(n, per_item_bytes, budget=None):
