@@ -49,6 +49,7 @@ bench-peers: $(PEERS_VENV)/.installed
 
 bench: torch
 	$(PY) -m benchmarks.run $(if $(wildcard $(PEERS_PY)),--peers-python $(PEERS_PY))
+	$(PY) -m benchmarks.run --threads 1 --no-memory
 
 clean:
 	rm -rf $(VENV) $(PEERS_VENV) runs .pytest_cache .hypothesis

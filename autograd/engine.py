@@ -15,6 +15,7 @@ gradients are themselves differentiable (see `autograd.function`).
 """
 import contextlib
 import gc
+import sys
 import threading
 
 from . import anomaly
@@ -46,13 +47,17 @@ def gc_paused():
         gc.enable()
 
 
-# While a big graph is being built (many nodes recorded since the last backward), full
-# collections would rescan the whole growing graph again and again for nothing (it has no
-# cycles): measured to double a 65,000-op scalar graph's step. So, from the collector's own
-# callback (nothing on the hot path), its full collections are made rarer (at most one per
-# FULL_COLLECTION_SPACING young collections) until the next backward; the user's thresholds
-# come back then. Collection still happens, so no garbage is kept forever.
+# While a big graph is being built (many nodes recorded since the last backward), the
+# collector would scan every new node again and again for nothing: graphs have no cycles,
+# so reference counting frees them. Measured on a 65,000-op scalar graph: full collections
+# doubled its step, and young ones still took 15% of its forward. So, from the collector's
+# own callback (nothing on the hot path), its thresholds are relaxed until the end of the
+# next backward: a young collection once per YOUNG_COLLECTION_SPACING allocations (net of
+# frees, so a forward of a few hundred thousand nodes triggers none) and a full one at most
+# once per FULL_COLLECTION_SPACING young ones. Collection still happens, so cyclic garbage
+# of the user's waits at most that many allocations; the user's thresholds come back then.
 BIG_GRAPH = 10_000
+YOUNG_COLLECTION_SPACING = 1_000_000
 FULL_COLLECTION_SPACING = 100
 _clock_at_backward = [0]
 _user_threshold = [None]          # the thresholds to restore, while relaxed
@@ -64,9 +69,15 @@ def _on_collection(phase, info):
     building = next(graph_clock) - _clock_at_backward[0] > BIG_GRAPH
     if building and _user_threshold[0] is None:
         _user_threshold[0] = threshold = gc.get_threshold()
-        if len(threshold) == 3 and threshold[2] < FULL_COLLECTION_SPACING:
-            gc.set_threshold(threshold[0], threshold[1], FULL_COLLECTION_SPACING)
-    elif not building and _user_threshold[0] is not None:
+        if len(threshold) == 3 and threshold[0] > 0:   # 0: the user turned automatic collection off
+            gc.set_threshold(max(threshold[0], YOUNG_COLLECTION_SPACING), threshold[1],
+                             max(threshold[2], FULL_COLLECTION_SPACING))
+    elif not building:
+        _restore_thresholds()
+
+
+def _restore_thresholds():
+    if _user_threshold[0] is not None:
         gc.set_threshold(*_user_threshold[0])
         _user_threshold[0] = None
 
@@ -192,6 +203,7 @@ def _run(outputs, grads, retain_graph, create_graph, targets):
     finally:
         _mode.enabled = previous
         _clock_at_backward[0] = next(graph_clock)
+        _restore_thresholds()
 
 
 def _walk(outputs, grads, retain_graph, create_graph, targets):
@@ -226,7 +238,7 @@ def _walk(outputs, grads, retain_graph, create_graph, targets):
                 previous = pending.get(parent)
                 pending[parent] = g_in if previous is None else previous + g_in
             elif targets is None and not parent._hooks:
-                _accumulate(parent, g_in, create_graph)   # at once, while g_in is hot in cache
+                _accumulate(parent, g_in, create_graph, from_walk=True)   # at once, while hot in cache
             else:
                 _add_leaf(leaves, parent, g_in)           # summed first: hooks see the sum
         if not retain_graph:
@@ -280,8 +292,14 @@ def _run_hooks(hooks, g, create_graph):
 
 
 def _input_gradients(node, grad):
-    """Run `node`'s backward rule; check and unbroadcast what it returns."""
-    node.check_versions()
+    """Run `node`'s backward rule; check and unbroadcast what it returns.
+
+    Returns a list of (parent, gradient) for the inputs that require grad. At first order
+    a gradient is an array or a NumPy scalar (what 0-d arithmetic returns: it has the
+    shape, dtype and methods of a 0-d array, so it flows on as one).
+    """
+    if node._versions:
+        node.check_versions()
     if node._saved is None:
         node.saved_tensors  # raises the clear "backward through the graph a second time" error
     grads = type(node).backward(node, grad)
@@ -290,28 +308,30 @@ def _input_gradients(node, grad):
             raise TypeError(f"{node.name}.backward returned a list; return a tuple with one gradient "
                             f"(or None) per input of forward ({len(node.parents)})")
         grads = (grads,)
-    if len(grads) != len(node.parents):
+    parents = node.parents
+    if len(grads) != len(parents):
         raise RuntimeError(f"{node.name}.backward returned {len(grads)} gradients "
-                           f"for {len(node.parents)} inputs")
+                           f"for {len(parents)} inputs")
     create_graph = _mode.enabled
-    for i, (parent, shape, g) in enumerate(zip(node.parents, node.input_shapes, grads)):
+    results = []
+    for i, parent in enumerate(parents):
         if parent is None:
             continue
+        g = grads[i]
         if g is None:
             raise RuntimeError(f"{node.name}.backward returned no gradient for input {i}, "
                                "which requires grad")
-        if type(g) is not xp.ndarray or create_graph:
-            if not create_graph and isinstance(g, xp.generic):
-                g = xp.asarray(g)  # NumPy returns scalars, not 0-d arrays, from 0-d arithmetic
-            else:
-                try:
-                    g = _as_gradient(g, create_graph)
-                except TypeError as error:
-                    raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
-        g = unbroadcast(g, shape)
+        if create_graph or (type(g) is not xp.ndarray and not isinstance(g, xp.generic)):
+            try:
+                g = _as_gradient(g, create_graph)
+            except TypeError as error:
+                raise TypeError(f"{node.name}.backward: gradient for input {i}: {error}") from None
+        shape = node.input_shapes[i]
         if g.shape != shape:
-            raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "
-                               f"for input {i} of shape {shape}")
+            g = unbroadcast(g, shape)
+            if g.shape != shape:
+                raise RuntimeError(f"{node.name}.backward returned a gradient of shape {g.shape} "
+                                   f"for input {i} of shape {shape}")
         dtype = node.input_dtypes[i]
         if g.dtype != dtype:
             if g.dtype.kind not in "fc":
@@ -320,7 +340,8 @@ def _input_gradients(node, grad):
             # As PyTorch: a gradient has its input's dtype, so float32 stays float32 even
             # when a rule met a float64 constant.
             g = g.astype(dtype)
-        yield parent, g
+        results.append((parent, g))
+    return results
 
 
 def _as_gradient(g, create_graph):
@@ -346,20 +367,31 @@ def _floating_array(g):
     return g
 
 
-def _accumulate(leaf, g, create_graph):
+# A gradient that the walk's loop hands to `_accumulate` is referenced from exactly this
+# many places when nothing else holds it: its (parent, gradient) pair in the rule's
+# results, the loop variable, `_accumulate`'s argument and getrefcount's own argument.
+_UNSHARED_REFERENCES = 4
+
+
+def _accumulate(leaf, g, create_graph, from_walk=False):
     """Add `g` into a leaf's `.grad` (a Tensor), atomically.
 
-    First order: the first gradient is copied (the array may be shared with another
-    pending gradient, a view of one, or a saved array) and later ones are added in
-    place. create_graph: `.grad` is the gradient Tensor itself, with its graph, and
-    accumulation is out of place so that graph stays intact.
+    First order: later gradients are added in place; the first becomes `.grad`. It is
+    copied first unless the walk hands over an array that nothing else holds (not a view,
+    not shared with another pending gradient, a saved array or a hook): a rule's fresh
+    result, such as a weight gradient from its GEMM, then becomes `.grad` as it is
+    (PyTorch steals such buffers too; for a linear layer it saves a copy of the weight).
+    create_graph: `.grad` is the gradient Tensor itself, with its graph, and accumulation
+    is out of place so that graph stays intact.
     """
     with _accumulate_lock:
         current = leaf._grad      # the slot behind `.grad`: g has the leaf's shape and dtype
         if create_graph:
             leaf._grad = g if current is None else current + g
         elif current is None:
-            leaf._grad = Tensor._make(xp.array(g, dtype=leaf.dtype, copy=True))
+            unshared = (from_walk and type(g) is xp.ndarray and g.base is None and g.flags.writeable
+                        and sys.getrefcount(g) <= _UNSHARED_REFERENCES)
+            leaf._grad = Tensor._make(g if unshared else xp.array(g, dtype=leaf.dtype, copy=True))
         elif current._requires_grad:  # a graph-carrying grad from a create_graph backward
             leaf._grad = Tensor._make(current.data + g)
         else:

@@ -157,8 +157,9 @@ class Function:
             parents.append(None)
         ctx.needs_input_grad = tuple(needs)
         returned = cls.forward(ctx, *arrays, **params)
-        result = returned if type(returned) is xp.ndarray else _check_forward_result(cls, returned)
-        out = Tensor._make(result)
+        if type(returned) is not xp.ndarray and not isinstance(returned, xp.generic):
+            _check_forward_result(cls, returned)
+        out = Tensor._make(returned)   # a NumPy scalar (from 0-d math) becomes a 0-d array
         if cls.is_view and tensors:
             out._version = tensors[0]._version
         if requires_grad:
@@ -177,12 +178,16 @@ class Function:
                 # Identities, resolved into roles only if a create_graph backward asks
                 # (`_rebuild`): the saved arrays and the inputs are alive now, so equal
                 # ids mean the same object.
-                ctx._ids = [id(returned), *map(id, arrays)]
+                ctx._ids = (id(returned), *map(id, arrays))
                 # Conservative in-place detection: when the op saved anything, any later
                 # in-place change to one of its tensors (inputs or output) is an error.
-                versions = [(t._version, t._version.value) for t in tensors]
-                versions.append((out._version, out._version.value))
-                ctx._versions = versions
+                # One flat tuple (counter, value, counter, value, ...): the fewest objects.
+                versions = []
+                for t in tensors:
+                    counter = t._version
+                    versions += (counter, counter.value)
+                counter = out._version        # a view's output shares its input's counter
+                ctx._versions = (*versions, counter, counter.value)
             else:
                 ctx._versions = ()
             out._requires_grad = True
@@ -194,7 +199,9 @@ class Function:
 
     def check_versions(self):
         """Raise if a tensor this node saved was modified in place since the forward."""
-        for counter, value in self._versions:
+        versions = self._versions
+        for i in range(0, len(versions), 2):
+            counter, value = versions[i], versions[i + 1]
             if counter.value != value:
                 raise RuntimeError(
                     "one of the tensors needed for gradient computation has been modified by an "
@@ -213,9 +220,7 @@ class Function:
 
 
 def _check_forward_result(cls, result):
-    """A forward's result as an array: NumPy scalars pass (0-d math returns them), the rest is an error."""
-    if isinstance(result, xp.generic):
-        return xp.asarray(result)
+    """Raise the error for a forward result that is neither an array nor a NumPy scalar."""
     if isinstance(result, Tensor):
         raise TypeError(f"{cls.__name__}.forward returned a Tensor; forward works on arrays and must "
                         "return an array (use .data, or build the op from other ops without a Function)")

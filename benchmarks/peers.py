@@ -85,7 +85,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--memory", action="store_true")
     args = parser.parse_args()
-    if args.workload == "scalar_graph":
+    if args.workload in ("scalar_graph", "train_convnet"):
         print(json.dumps({"skipped": "the peers run the array workloads only"}))
         return
     try:

@@ -1,6 +1,6 @@
 """dyngrad side by side with PyTorch CPU (and MyGrad / HIPS autograd when installed).
 
-    python -m benchmarks.run                 # the full table (`make bench`)
+    python -m benchmarks.run                 # the full table, 2 threads (`make bench` adds 1 thread)
     python -m benchmarks.run --quick         # fewer repeats, for a smoke test
     python -m benchmarks.run --peers-python .venv-peers/bin/python
 
@@ -11,6 +11,9 @@ table gives medians and the ratio dyngrad / PyTorch. Peers run in their own proc
 import name collides with ours), right after, on the same arrays.
 Threads: --threads (default 2) is given to torch and, through OMP/OPENBLAS/MKL_NUM_THREADS
 (the run restarts itself once to set them before NumPy loads), to every BLAS in play.
+GEMM bound: the products a step needs (benchmarks.workloads.gemm_shapes), alone on
+contiguous arrays with NumPy's BLAS, timed in the same blocks: the last columns give it,
+dyngrad's time outside it, and dyngrad's step in multiples of it.
 Memory: peak resident set of a fresh process per framework and workload that imports
 the framework, builds the workload and runs three steps.
 """
@@ -24,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from .workloads import BATCH, BUILDERS, OPS_PER_CHAIN, WORKLOADS
+from .workloads import BATCH, BUILDERS, OPS_PER_CHAIN, WORKLOADS, gemm_shapes, gemm_step
 
 HERE = Path(__file__).resolve().parent
 # Every BLAS / OpenMP runtime in play gets the same thread count as torch.
@@ -35,7 +38,7 @@ PEER_REPEATS = 10
 BLOCK = 5      # timed steps per framework per round
 PAUSE = 0.2    # seconds between blocks: spinning BLAS/OpenMP threads go to sleep
 REPEATS = {"conv_step": 30, "conv_step_cifar": 20, "mlp_step": 60, "op_overhead": 40, "deep_chain": 3,
-           "scalar_graph": 5}
+           "scalar_graph": 5, "train_convnet": 15}
 
 
 def set_threads(threads):
@@ -44,15 +47,18 @@ def set_threads(threads):
 
 
 def time_interleaved(workload, repeats, block=BLOCK, pause=PAUSE):
-    """Median seconds per step for dyngrad and torch, timed in alternating blocks in this process.
+    """Median seconds per step for dyngrad, torch and (for workloads with GEMMs) the GEMM
+    bound, timed in alternating blocks in this process.
 
-    Each framework runs `block` timed steps in turn (the order alternates from round to
+    Each one runs `block` timed steps in turn (the order alternates from round to
     round), after a pause and one untimed step. Step-by-step alternation would be
     unfair: after a multi-threaded call, OpenBLAS's and OpenMP's worker threads keep
     spinning for a while, and on 2 cores they slow down whichever framework runs next
     (measured: torch's conv step went from 8 to 25 ms with 2 threads).
     """
     steps = {name: build(workload) for name, build in BUILDERS.items()}
+    if gemm_shapes(workload):
+        steps["gemm"] = gemm_step(workload)
     times = {name: [] for name in steps}
     order = list(steps)
     block = max(1, min(block, repeats))
@@ -96,6 +102,15 @@ def describe(workload, seconds):
     return f"{seconds * 1e3:.2f} ms ({BATCH[workload] / seconds:.0f} img/s)"
 
 
+def gemm_columns(medians):
+    """The GEMM bound (the step's products alone with NumPy's BLAS), dyngrad's time outside
+    it (step - bound) and dyngrad's step in multiples of it."""
+    if "gemm" not in medians:
+        return f" {'-':>11} {'-':>8} {'-':>7}"
+    bound, step = medians["gemm"], medians["dyngrad"]
+    return f" {bound * 1e3:>8.2f} ms {(step - bound) * 1e3:>5.2f} ms {step / bound:>6.2f}x"
+
+
 def machine():
     import numpy
     import torch
@@ -124,7 +139,7 @@ def main(argv=None):
     print(f"machine: {machine()}")
     peers = ("mygrad", "hips") if args.peers_python else ()
     header = f"{'workload':<16} {'dyngrad':>24} {'torch':>24} {'ratio':>6}" + "".join(
-        f" {p + ' ratio':>12}" for p in peers)
+        f" {p + ' ratio':>12}" for p in peers) + f" {'GEMM bound':>11} {'outside':>8} {'/bound':>7}"
     print(header)
     results = {}
     for workload in args.workloads:
@@ -139,7 +154,7 @@ def main(argv=None):
                 row += f" {medians[peer] / medians['torch']:>11.2f}x"
             else:
                 row += f" {'-':>12}"
-        print(row, flush=True)
+        print(row + gemm_columns(medians), flush=True)
         results[workload] = medians
     if not args.no_memory:
         print(f"\npeak RSS (MB), fresh process, 3 steps:\n{'workload':<16} {'dyngrad':>8} {'torch':>8}"

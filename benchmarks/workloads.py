@@ -6,10 +6,14 @@ frameworks compute the same numbers.
 """
 import numpy as np
 
-WORKLOADS = ("conv_step", "conv_step_cifar", "mlp_step", "op_overhead", "deep_chain", "scalar_graph")
+WORKLOADS = ("conv_step", "conv_step_cifar", "mlp_step", "op_overhead", "deep_chain", "scalar_graph",
+             "train_convnet")
 OPS_PER_CHAIN = {"op_overhead": 1_000, "deep_chain": 100_000}
 SCALAR_SIZES, SCALAR_POINTS = (2, 16, 16, 1), 96   # micrograd's moons MLP; ~65,000 ops per step
-BATCH = {"conv_step": 64, "conv_step_cifar": 64, "mlp_step": 128}
+BATCH = {"conv_step": 64, "conv_step_cifar": 64, "mlp_step": 128, "train_convnet": 128}
+# The main job (`make demo`: dyngrad train --model convnet): its model, batch size,
+# optimizer and regularisation (dyngrad/train.py's defaults for convnet).
+TRAIN = dict(filters=32, kernel=7, hidden=100, lr=2e-3, reg=1e-4)
 
 
 def peak_rss_mb():
@@ -104,6 +108,8 @@ def arrays_for(workload, seed=0):
         return conv_arrays(3, 32, seed)
     if workload == "mlp_step":
         return mlp_arrays(seed)
+    if workload == "train_convnet":
+        return conv_arrays(1, 28, seed, batch=BATCH[workload])
     return dict(x=np.random.default_rng(seed).standard_normal(4).astype(np.float32))
 
 
@@ -119,6 +125,8 @@ def dyngrad_step(workload, seed=0):
     if workload == "scalar_graph":
         return _scalar_step(lambda v: ag.Tensor(np.float64(v)),
                             lambda v: ag.Tensor(np.float64(v), requires_grad=True), seed)
+    if workload == "train_convnet":
+        return _dyngrad_train_step(seed)
     a = arrays_for(workload, seed)
     p = {k: ag.Tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
     x = ag.Tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
@@ -158,6 +166,8 @@ def torch_step(workload, seed=0):
     if workload == "scalar_graph":
         return _scalar_step(lambda v: torch.tensor(float(v), dtype=torch.float64),
                             lambda v: torch.tensor(float(v), dtype=torch.float64, requires_grad=True), seed)
+    if workload == "train_convnet":
+        return _torch_train_step(seed)
     a = arrays_for(workload, seed)
     p = {k: torch.tensor(v, requires_grad=True) for k, v in a.items() if k not in ("x", "y")}
     x = torch.tensor(a["x"], requires_grad=workload in OPS_PER_CHAIN)
@@ -187,6 +197,64 @@ def torch_step(workload, seed=0):
     return step
 
 
+# ----- the main job's training step, through each framework's nn and optimizer ----------
+
+
+def _dyngrad_train_step(seed):
+    import autograd as ag
+    import nn
+
+    a = arrays_for("train_convnet", seed)
+    model = nn.models.ThreeLayerConvNet(input_dim=(1, 28, 28), num_filters=TRAIN["filters"],
+                                        filter_size=TRAIN["kernel"], hidden_dim=TRAIN["hidden"],
+                                        reg=TRAIN["reg"])
+    _copy_weights(model.parameters(), a, lambda p, v: p.data.__setitem__(..., v))
+    optimizer = nn.optim.Adam(model.parameters(), lr=TRAIN["lr"])
+    x, y = ag.Tensor(a["x"]), a["y"]
+
+    def step():                              # what nn.train.fit does per batch; returns the loss
+        scores = model(x)
+        loss = model.loss(scores, y)
+        value = loss.item()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return value
+    return step
+
+
+def _torch_train_step(seed):
+    import torch
+    import torch.nn.functional as F
+
+    a = arrays_for("train_convnet", seed)
+    filters, kernel, hidden = TRAIN["filters"], TRAIN["kernel"], TRAIN["hidden"]
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, filters, kernel, padding=(kernel - 1) // 2), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(filters * 14 * 14, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10))
+    _copy_weights(model.parameters(), a, lambda p, v: p.data.copy_(torch.from_numpy(v)))
+    weights = [m.weight for m in model if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    optimizer = torch.optim.Adam(model.parameters(), lr=TRAIN["lr"])
+    x, y = torch.from_numpy(a["x"]), torch.from_numpy(a["y"])
+
+    def step():
+        scores = model(x)
+        loss = F.cross_entropy(scores, y) + 0.5 * TRAIN["reg"] * sum((w * w).sum() for w in weights)
+        value = loss.item()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return value
+    return step
+
+
+def _copy_weights(parameters, arrays, assign):
+    """The conv net's parameters (w1, b1, w2, b2, w3, b3 in order) set from `arrays`."""
+    for parameter, name in zip(parameters, ("w1", "b1", "w2", "b2", "w3", "b3"), strict=True):
+        assign(parameter, arrays[name])
+
+
 def _scalar_step(constant, parameter, seed):
     layers, points, labels = scalar_arrays(seed)
     weights = _scalar_weights(layers, parameter)
@@ -196,6 +264,49 @@ def _scalar_step(constant, parameter, seed):
         scalar_mlp_loss(weights, points, labels, constant).backward()
         for t in leaves:
             t.grad = None
+    return step
+
+
+# ----- the GEMM bound ---------------------------------------------------------------------
+
+
+def gemm_shapes(workload):
+    """The matrix products (m, k, n) that one forward + backward of `workload` needs, or [].
+
+    Whatever an implementation does, it has to multiply these: conv2d's forward is
+    (F, K) @ (K, N*P) and its weight gradient (F, N*P) @ (N*P, K) (the input needs no
+    gradient here); each linear layer has its forward, weight gradient and, except the
+    first layer of the MLP, input gradient.
+    """
+    def linears(batch, sizes, first_needs_input_grad):
+        shapes = []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            shapes += [(batch, fan_in, fan_out), (fan_out, batch, fan_in)]
+            if i or first_needs_input_grad:
+                shapes.append((batch, fan_out, fan_in))
+        return shapes
+
+    if workload in ("conv_step", "conv_step_cifar", "train_convnet"):
+        channels, size = (3, 32) if workload == "conv_step_cifar" else (1, 28)
+        batch, filters, taps = BATCH[workload], 32, 7 * 7
+        positions = batch * size * size
+        conv = [(filters, channels * taps, positions), (filters, positions, channels * taps)]
+        return conv + linears(batch, (filters * (size // 2) ** 2, 100, 10), True)
+    if workload == "mlp_step":
+        return linears(BATCH[workload], (784, 256, 128, 10), False)
+    return []
+
+
+def gemm_step(workload, seed=0):
+    """`workload`'s products alone, on contiguous float32 arrays into preallocated outputs:
+    the time NumPy's BLAS needs for the step's GEMMs, a lower bound for dyngrad."""
+    rng = np.random.default_rng(seed)
+    operands = [(rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32),
+                 np.empty((m, n), np.float32)) for m, k, n in gemm_shapes(workload)]
+
+    def step():
+        for a, b, out in operands:
+            np.matmul(a, b, out=out)
     return step
 
 

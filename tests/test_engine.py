@@ -8,6 +8,7 @@ import pytest
 import autograd as ag
 from autograd import Tensor
 from autograd.engine import topological_order, unbroadcast
+from autograd.function import Function
 
 
 def leaf(values):
@@ -317,3 +318,83 @@ def test_set_grad_enabled_as_a_plain_call_switches_at_once():
 
     assert ag.is_grad_enabled()  # decorating does not switch the mode
     assert inside() is False and ag.is_grad_enabled()
+
+
+# ----- the first gradient a leaf receives: copied when shared, taken over when not ----------
+
+
+class _Fresh(Function):
+    """y = 2x, whose backward returns a new array and notes its id (not a reference)."""
+    returned_ids = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = 2 * grad
+        _Fresh.returned_ids.append(id(g))
+        return g
+
+
+class _Stashed(Function):
+    """y = 2x, whose backward also keeps the gradient it returns: it is shared."""
+    stash = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = 2 * grad
+        _Stashed.stash.append(g)
+        return g
+
+
+def test_a_fresh_unshared_gradient_becomes_grad_without_a_copy():
+    x = Tensor(np.ones((3, 4)), requires_grad=True)
+    _Fresh.returned_ids.clear()
+    _Fresh.apply(x).sum().backward()
+    assert id(x.grad.data) == _Fresh.returned_ids[0]
+    np.testing.assert_array_equal(x.grad.data, np.full((3, 4), 2.0))
+
+
+def test_a_gradient_held_elsewhere_is_copied_before_it_becomes_grad():
+    x = Tensor(np.ones(3), requires_grad=True)
+    _Stashed.stash.clear()
+    _Stashed.apply(x).sum().backward()
+    x.grad.data += 100                       # later accumulation works in place on .grad
+    np.testing.assert_array_equal(_Stashed.stash[0], np.full(3, 2.0))
+
+
+def test_one_gradient_for_two_leaves_gives_each_its_own_grad():
+    a, b = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
+    ((a + b) * 3.0).sum().backward()         # Add hands its (fresh) gradient to both leaves
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.data, np.full(3, 3.0))
+
+
+def test_a_gradient_that_retain_grad_keeps_is_copied_for_the_leaf():
+    a = Tensor(np.full(3, 2.0), requires_grad=True)
+    b = Tensor(np.full(3, 5.0), requires_grad=True)
+    y = a - b                                 # Sub hands its incoming gradient to a as it is
+    y.retain_grad()
+    y.sum().backward()
+    a.grad.data += 1
+    np.testing.assert_array_equal(y.grad.data, np.ones(3))
+
+
+def test_the_collector_is_relaxed_while_a_big_graph_is_built_and_restored_by_backward():
+    from autograd import engine
+    before = gc.get_threshold()
+    x = leaf(1.0)
+    y = x
+    for _ in range(engine.BIG_GRAPH + 5_000):   # thousands of tracked objects past BIG_GRAPH:
+        y = y * 1.0                             # young collections happen, the callback relaxes
+    assert gc.get_threshold()[0] >= engine.YOUNG_COLLECTION_SPACING
+    y.backward()
+    assert gc.get_threshold() == before
+    np.testing.assert_allclose(x.grad.data, 1.0)
