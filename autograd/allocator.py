@@ -19,7 +19,6 @@ time nearly doubles). The setting is process-wide, so other libraries in the pro
 (PyTorch's CPU allocator included) get it too.
 """
 import ctypes
-import ctypes.util
 import os
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3          # glibc's mallopt parameters (malloc.h)
@@ -34,7 +33,7 @@ def keep_freed_memory():
     if any(name in os.environ for name in USER_SETTINGS):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc = ctypes.CDLL(None)                     # the C library the interpreter runs on
         mallopt = libc.mallopt
         libc.gnu_get_libc_version                    # glibc only (musl, macOS: no such call)
     except (OSError, AttributeError):

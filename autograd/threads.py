@@ -19,8 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from threadpoolctl import ThreadpoolController
 
 CHUNK_BYTES = 1 << 20   # work per chunk: the measured best of 0.5, 1 and 4 MB (fits the L2 cache)
-_blas = ThreadpoolController()
-_state = {"threads": None, "pool": None}
+_state = {"threads": None, "pool": None, "blas": None}
+
+
+def _blas():
+    """threadpoolctl's view of the BLAS libraries, made on first use (it scans the loaded
+    libraries: ~15 ms, not paid at import)."""
+    if _state["blas"] is None:
+        _state["blas"] = ThreadpoolController()
+    return _state["blas"]
 
 
 def _default():
@@ -45,7 +52,7 @@ def set_num_threads(n):
         _state["pool"].shutdown()
         _state["pool"] = None
     _state["threads"] = n
-    _blas.limit(limits=n, user_api="blas")
+    _blas().limit(limits=n, user_api="blas")
 
 
 def map_chunks(fn, n, size):
@@ -70,7 +77,7 @@ def map_chunks(fn, n, size):
                 return
             results[i] = fn(spans[i])
 
-    with _blas.limit(limits=1, user_api="blas"):
+    with _blas().limit(limits=1, user_api="blas"):
         helpers = [_state["pool"].submit(work) for _ in range(threads - 1)]
         try:
             work()

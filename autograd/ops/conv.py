@@ -191,7 +191,7 @@ def _patches(x_pad, kernel_size, stride, dilation, output_hw, images_inner=False
     (kh, kw), (sh, sw), (dh, dw), (Ho, Wo) = kernel_size, stride, dilation, output_hw
     sn, sc, sy, sx = x_pad.strides
     win = xp.lib.stride_tricks.as_strided(x_pad, (N, C, kh, kw, Ho, Wo),
-                                          (sn, sc, sy * dh, sx * dw, sy * sh, sx * sw), writeable=False)
+                                          (sn, sc, sy * dh, sx * dw, sy * sh, sx * sw))
     if images_inner:
         return win.transpose(1, 2, 3, 0, 4, 5).reshape(C * kh * kw, N, Ho * Wo)
     return win.reshape(N, C * kh * kw, Ho * Wo)
