@@ -5,21 +5,23 @@
     ag.get_num_threads()      # 2
 
 The default is OMP_NUM_THREADS when set, else the number of cores this process may
-run on. Ops with large per-image work (conv2d, max_pool2d) split the batch into chunks
-whose size depends only on the shapes, never on the thread count, and run the chunks on
-this pool; inside a chunk BLAS runs on one thread (threadpoolctl), so the pool's threads
-and BLAS's never compete for the cores. NumPy releases the GIL in its loops and BLAS
+run on. Ops with large per-image work (conv2d, max_pool2d, relu on big arrays) split the
+batch into chunks whose size depends only on the shapes, never on the thread count, and
+run the chunks on this pool; inside a chunk BLAS runs on one thread (threadpoolctl), so
+BLAS starts no threads of its own there. NumPy releases the GIL in its loops and BLAS
 calls, so the chunks run in parallel. As the chunks, and what each computes, do not
 depend on the thread count, results are the same for any thread count.
 """
 import itertools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import ThreadpoolController
 
-CHUNK_BYTES = 1 << 20   # work per chunk: the measured best of 0.5, 1 and 4 MB (fits the L2 cache)
+CHUNK_BYTES = 1 << 20   # work per chunk: the measured best of 0.5, 1, 2 and 4 MB (fits the L2 cache)
 _state = {"threads": None, "pool": None, "blas": None}
+_inside = threading.local()   # .active: this thread runs chunks now (a nested call runs serially)
 
 
 def _blas():
@@ -64,7 +66,7 @@ def map_chunks(fn, n, size):
     """
     spans = [slice(i, min(i + size, n)) for i in range(0, n, size)]
     threads = min(get_num_threads(), len(spans))
-    if threads == 1:
+    if threads == 1 or getattr(_inside, "active", False):     # nested: a pool thread must not wait on the pool
         return [fn(span) for span in spans]
     if _state["pool"] is None:
         _state["pool"] = ThreadPoolExecutor(get_num_threads() - 1, thread_name_prefix="autograd")
@@ -72,10 +74,14 @@ def map_chunks(fn, n, size):
     taken = itertools.count()                  # next() on a count is atomic under the GIL
 
     def work():
-        for i in iter(taken.__next__, None):
-            if i >= len(spans):
-                return
-            results[i] = fn(spans[i])
+        _inside.active = True
+        try:
+            for i in iter(taken.__next__, None):
+                if i >= len(spans):
+                    return
+                results[i] = fn(spans[i])
+        finally:
+            _inside.active = False
 
     with _blas().limit(limits=1, user_api="blas"):
         helpers = [_state["pool"].submit(work) for _ in range(threads - 1)]

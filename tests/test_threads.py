@@ -111,3 +111,15 @@ def test_an_error_in_any_chunk_reaches_the_caller(restore_threads):
     with pytest.raises(ArithmeticError, match="chunk"):
         map_chunks(fail_on_last, 10, 1)
     assert map_chunks(lambda s: s.start, 10, 1) == list(range(10))   # the pool still works
+
+
+def test_a_chunk_may_call_map_chunks_again(restore_threads):
+    import threading
+    ag.set_num_threads(2)                                  # one pool thread: a nested wait would hang
+    got = []
+    run = threading.Thread(target=lambda: got.append(
+        map_chunks(lambda s: map_chunks(lambda t: t.stop - t.start, 4, 1), 4, 1)), daemon=True)
+    run.start()
+    run.join(timeout=30)
+    assert not run.is_alive(), "a nested map_chunks deadlocked"
+    assert got == [[[1, 1, 1, 1]] * 4]
