@@ -24,6 +24,15 @@ _state = {"threads": None, "pool": None, "blas": None}
 _inside = threading.local()   # .active: this thread runs chunks now (a nested call runs serially)
 
 
+def _forget_pool():
+    """In a forked child the pool's threads do not exist: start a new pool when needed."""
+    _state["pool"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _blas():
     """threadpoolctl's view of the BLAS libraries, made on first use (it scans the loaded
     libraries: ~15 ms, not paid at import)."""

@@ -3,6 +3,8 @@ results do not depend on it (bit for bit) and match PyTorch with many chunks."""
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -114,7 +116,6 @@ def test_an_error_in_any_chunk_reaches_the_caller(restore_threads):
 
 
 def test_a_chunk_may_call_map_chunks_again(restore_threads):
-    import threading
     ag.set_num_threads(2)                                  # one pool thread: a nested wait would hang
     got = []
     run = threading.Thread(target=lambda: got.append(
@@ -123,3 +124,21 @@ def test_a_chunk_may_call_map_chunks_again(restore_threads):
     run.join(timeout=30)
     assert not run.is_alive(), "a nested map_chunks deadlocked"
     assert got == [[[1, 1, 1, 1]] * 4]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_working_pool(restore_threads):
+    ag.set_num_threads(2)
+    map_chunks(lambda s: s.start, 4, 1)                    # the parent's pool exists now
+    pid = os.fork()
+    if pid == 0:                                           # child: would wait forever on dead threads
+        os._exit(0 if map_chunks(lambda s: s.start, 4, 1) == [0, 1, 2, 3] else 1)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    pytest.fail("map_chunks in a forked child hung")
