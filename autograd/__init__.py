@@ -65,5 +65,8 @@ from .ops.comparison import (allclose, bitwise_and, bitwise_not, bitwise_or, bit
 from .ops.conversion import clone
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size
+# ----- intra-op threads (issue 13, speed-conv) ------------------------------------------
+from .threads import get_num_threads, set_num_threads
+from . import allocator  # noqa: F401  glibc's malloc keeps freed memory: no page faults per step
 
 __version__ = "0.1.0"

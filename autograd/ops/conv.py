@@ -11,6 +11,7 @@ independent convolutions (C/G inputs and F/G filters each): one batched GEMM.
 from autograd.backend import array_module, xp
 from autograd.function import Function
 from autograd.tensor import Tensor
+from autograd.threads import chunk_size, map_chunks
 from autograd.ops.validation import as_array, check_float, is_int, pair
 
 
@@ -18,17 +19,22 @@ class Conv2d(Function):
     """y[n, f, i, j] = b[f] + sum_{c, p, q} w[f, c, p, q] * xpad[n, c, i*sh + p*dh, j*sw + q*dw]
 
     where xpad is x zero-padded (and c runs over f's group of channels). Laying the
-    patches of all images out as the columns of one matrix, cols[(c, p, q), (n, i, j)] =
-    xpad[n, c, i*sh + p*dh, j*sw + q*dw], the forward is one GEMM, Y = W @ cols with W =
-    w reshaped to (F, K) and Y of shape (F, N*P) (per group with groups > 1), and
+    patches of image n out as the columns of a matrix, cols[n][(c, p, q), (i, j)] =
+    xpad[n, c, i*sh + p*dh, j*sw + q*dw] (K x P), each image is one GEMM, Y[n] = W @ cols[n]
+    with W = w reshaped to (F, K) and Y[n] (F, P) already in the output's layout (per
+    group with groups > 1), and
 
-        dL/dW    = G @ cols^T                       (G = dL/dy as (F, N*P)), one GEMM
+        dL/dW    = sum_n G[n] @ cols[n]^T           (G[n] = dL/dy[n] as (F, P))
         dL/db[f] = sum_{n, i, j} dL/dy[n, f, i, j]
-        dL/dcols = W^T @ G (one GEMM), and dL/dxpad adds every column entry back onto
-                   the pixel it was copied from (col2im); dL/dx is dL/dxpad cropped.
+        dL/dcols[n] = W^T @ G[n], and dL/dxpad adds every column entry back onto the
+                   pixel it was copied from (col2im); dL/dx is dL/dxpad cropped.
 
-    im2col and col2im are ops of their own (`Im2col`, `Col2im`), each the other's
-    backward, so the rule differentiates again.
+    On arrays the batch runs in chunks of images on autograd.threads' pool, the chunk's
+    cols built, used and dropped while in cache (the backward rebuilds them from x rather
+    than keeping N*K*P floats alive). The chunk size depends on the shapes only, and the
+    per-chunk sums of dL/dW, dL/db are added in chunk order, so results do not depend on
+    the thread count. im2col and col2im are ops of their own (`Im2col`, `Col2im`), each the
+    other's backward, so the rule differentiates again (as one chunk, on Tensors).
     """
 
     @staticmethod
@@ -38,67 +44,91 @@ class Conv2d(Function):
         geometry = dict(kernel_size=(kh, kw), stride=stride, padding=padding, dilation=dilation,
                         input_shape=(N, C, H, W))
         Ho, Wo = _output_hw(**geometry)
-        cols = _im2col(x, **geometry)                            # (K, N*P), C-contiguous
-        # One GEMM over all images: measured 3-6x faster than N batched (F, K) @ (K, P)
-        # products, whose P-wide slices are too small to keep BLAS busy.
-        if groups == 1:
-            out = w.reshape(F, -1) @ cols                        # (F, K) @ (K, N*P) -> (F, N*P)
-        else:                                                    # (G, F/G, K/G) @ (G, K/G, N*P)
-            out = (w.reshape(groups, F // groups, -1) @ cols.reshape(groups, -1, N * Ho * Wo)).reshape(F, -1)
-        if b is not None:
-            out += b[:, None]
-        # cols is only needed for dL/dw and w only for dL/dx; x only to rebuild cols as a
-        # function of x when the backward itself is differentiated (create_graph).
+        w_mat = w.reshape(groups, F // groups, Cg * kh * kw)          # (G, F/G, K/G)
+        out = array_module(x).empty((N, groups, F // groups, Ho * Wo), dtype=x.dtype)
+        x_pad = _pad(x, padding)
+
+        def chunk(span):                                              # images span: im2col, GEMM, bias
+            cols = _patches(x_pad[span], (kh, kw), stride, dilation, (Ho, Wo))   # (n, K, P)
+            n = cols.shape[0]
+            xp.matmul(w_mat, cols.reshape(n, groups, -1, Ho * Wo), out=out[span])
+            if b is not None:
+                out[span] += b.reshape(groups, F // groups, 1)
+
+        map_chunks(chunk, N, _images_per_chunk(x, C * kh * kw, F, Ho * Wo))
+        # x only to rebuild cols for dL/dw, w only for dL/dx.
         needs_x, needs_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(cols if needs_w else None, x if needs_w and needs_x else None,
-                              w if needs_x else None)
+        ctx.save_for_backward(x if needs_w else None, w if needs_x else None)
         # Plain attributes, as the graph renderer shows them (the defaults hidden as None).
         ctx.kernel_size, ctx.stride, ctx.input_shape = (kh, kw), stride, (N, C, H, W)
         ctx.padding = (padding[0], padding[2]) if padding[::2] == padding[1::2] else padding
         ctx.dilation = None if dilation == (1, 1) else dilation
         ctx.groups = None if groups == 1 else groups
-        # (F, N, Ho, Wo) -> (N, F, Ho, Wo): one copy into the layout callers expect.
-        return array_module(out).ascontiguousarray(out.reshape(F, N, Ho, Wo).transpose(1, 0, 2, 3))
+        return out.reshape(N, F, Ho, Wo)
 
     @staticmethod
     def backward(ctx, grad):
-        cols, x, w = ctx.saved_tensors
+        x, w = ctx.saved_tensors
         pad = ctx.padding if len(ctx.padding) == 4 else (ctx.padding[0],) * 2 + (ctx.padding[1],) * 2
         geometry = dict(kernel_size=ctx.kernel_size, stride=ctx.stride, padding=pad,
                         dilation=ctx.dilation or (1, 1), input_shape=ctx.input_shape)
         G = ctx.groups or 1
+        N, C, _, _ = ctx.input_shape
         kh, kw = ctx.kernel_size
         _, F, Ho, Wo = grad.shape
-        NP = grad.shape[0] * Ho * Wo
+        g = grad.reshape(N, G, F // G, Ho * Wo)                        # G[n] per group, a view
         needs_x, needs_w, needs_b = ctx.needs_input_grad
-        dx = dw = db = None
-        if needs_b:
-            db = grad.sum(axis=(0, 2, 3))                        # (F,)
-        if needs_x or needs_w:
-            # (N, F, Ho, Wo) -> (F, N*P): the one copy both GEMMs share.
-            g = grad.transpose(1, 0, 2, 3).reshape(F, NP)
-        if needs_w:
-            if isinstance(x, Tensor):  # create_graph: cols as a function of x, so dL/dw is too
-                cols = Im2col.apply(x, **geometry)
-            Cg = geometry["input_shape"][1] // G
-            if G == 1:
-                # (K, N*P) @ (N*P, F) -> (K, F), read back transposed: with the long N*P axis
-                # inner to both operands as stored, this orientation measured ~20% faster
-                # than G @ cols^T on 64x3x32x32 (OpenBLAS, one thread).
-                dw = (cols @ g.T).T.reshape(F, Cg, kh, kw)
-            else:                                                # (G, F/G, N*P) @ (G, N*P, K/G)
-                dw = (g.reshape(G, F // G, NP) @ cols.reshape(G, -1, NP).swapaxes(1, 2)).reshape(F, Cg, kh, kw)
-        if needs_x:
-            if G == 1:
-                dcols = w.reshape(F, -1).T @ g                   # (K, F) @ (F, N*P) -> (K, N*P)
-            else:                                                # (G, K/G, F/G) @ (G, F/G, N*P)
-                dcols = (w.reshape(G, F // G, -1).swapaxes(1, 2) @ g.reshape(G, F // G, NP)).reshape(-1, NP)
-            dx = Col2im.apply(dcols, **geometry)
+        x_pad = _pad(x, pad) if needs_w and not isinstance(x, Tensor) else None
+
+        def chunk(span):                                              # this chunk's dx, and its sums of dw, db
+            gs = g[span]
+            n, P = gs.shape[0], Ho * Wo
+            dx = dw = db = None
+            if needs_b:
+                db = gs.sum(axis=(0, 3))                              # (G, F/G)
+            if needs_w:
+                # dL/dW as one GEMM per chunk and group over the chunk's n*P positions,
+                # (K/G, n*P) @ (n*P, F/G): measured ~30% faster than n per-image products.
+                if x_pad is None:                                     # Tensors: im2col as an op
+                    geometry_s = dict(geometry, input_shape=(n,) + ctx.input_shape[1:])
+                    cols = Im2col.apply(x[span], **geometry_s).reshape(n, G, -1, P).transpose(1, 2, 0, 3)
+                else:                                                 # built in (c, p, q), (n, i, j) order
+                    cols = _patches(x_pad[span], ctx.kernel_size, ctx.stride, geometry["dilation"], (Ho, Wo),
+                                    images_inner=True)
+                cols = cols.reshape(G, -1, n * P)                     # (G, K/G, n*P)
+                gt = gs.transpose(1, 2, 0, 3).reshape(G, F // G, n * P)
+                dw = (cols @ gt.swapaxes(1, 2)).swapaxes(1, 2)        # (G, F/G, K/G)
+            if needs_x:
+                dcols = w.reshape(G, F // G, -1).swapaxes(1, 2) @ gs  # (n, G, K/G, P)
+                dcols = dcols.reshape(n, C * kh * kw, P)
+                geometry_s = dict(geometry, input_shape=(n,) + ctx.input_shape[1:])
+                dx = Col2im.apply(dcols, **geometry_s) if isinstance(dcols, Tensor) else _col2im(dcols, **geometry_s)
+            return dx, dw, db
+
+        # Tensors (create_graph): the whole batch as one chunk, in ops.
+        size = N if isinstance(grad, Tensor) else _images_per_chunk(grad, C * kh * kw, F, Ho * Wo)
+        parts = map_chunks(chunk, N, size)
+        dx, dw, db = (None if part[0] is None else part for part in zip(*parts))
+        if dx is not None:
+            dx = dx[0] if len(dx) == 1 else xp.concatenate(dx)
+        if dw is not None:
+            dw = sum(dw[1:], dw[0]).reshape(F, C // G, kh, kw)
+        if db is not None:
+            db = sum(db[1:], db[0]).reshape(F)
         return dx, dw, db
 
 
+def _images_per_chunk(array, K, F, P):
+    """Images per chunk of conv2d: about 1 MB of cols and output per chunk on the host; on a
+    device the whole batch (its kernels are parallel already, and a chunk is launch overhead)."""
+    N = array.shape[0]
+    if type(array) is not xp.ndarray:
+        return N
+    return chunk_size(N, (K + F) * P * array.dtype.itemsize)
+
+
 class Im2col(Function):
-    """cols[(c, p, q), (n, i, j)] = xpad[n, c, i*sh + p, j*sw + q]: a linear copy of x.
+    """cols[n, (c, p, q), (i, j)] = xpad[n, c, i*sh + p, j*sw + q]: a linear copy of x.
 
     Its adjoint is col2im, so dL/dx = col2im(dL/dcols).
     """
@@ -142,44 +172,52 @@ def _output_hw(input_shape, kernel_size, stride, padding, dilation):
 
 
 def _im2col(x, kernel_size, stride, padding, dilation, input_shape=None):
-    """Patches of all images as the columns of one matrix: (C*kh*kw, N*Ho*Wo).
+    """Patches of each image as the columns of a matrix: (N, C*kh*kw, Ho*Wo)."""
+    return _patches(_pad(x, padding), kernel_size, stride, dilation, _output_hw(x.shape, kernel_size, stride,
+                                                                                 padding, dilation))
 
-    One strided view and one copy (plus the padded image when padding is asked for).
-    """
-    N, C, H, W = x.shape
-    (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = kernel_size, stride, padding, dilation
-    Ho, Wo = _output_hw(x.shape, kernel_size, stride, padding, dilation)
-    if pt or pb or pl or pr:
-        x_pad = array_module(x).zeros((N, C, H + pt + pb, W + pl + pr), dtype=x.dtype)
-        x_pad[:, :, pt:pt + H, pl:pl + W] = x
-    else:
-        x_pad = x
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)                 # the dilated window
-    win = xp.lib.stride_tricks.sliding_window_view(x_pad, span, axis=(2, 3))
-    win = win[:, :, ::sh, ::sw][:, :, :Ho, :Wo]                  # (N, C, Ho, Wo, span_h, span_w), a view
-    if dh > 1 or dw > 1:
-        win = win[..., ::dh, ::dw]                               # (N, C, Ho, Wo, kh, kw)
-    # (C, kh, kw, N, Ho, Wo): the innermost copy runs along Wo, the copy is the only one.
-    return win.transpose(1, 4, 5, 0, 2, 3).reshape(C * kh * kw, N * Ho * Wo)
+
+def _pad(x, padding):
+    """x zero-padded by (top, bottom, left, right) on its last two axes (x itself when no padding)."""
+    (pt, pb, pl, pr), (N, C, H, W) = padding, x.shape
+    if not (pt or pb or pl or pr):
+        return x
+    x_pad = array_module(x).zeros((N, C, H + pt + pb, W + pl + pr), dtype=x.dtype)
+    x_pad[:, :, pt:pt + H, pl:pl + W] = x
+    return x_pad
+
+
+def _patches(x_pad, kernel_size, stride, dilation, output_hw, images_inner=False):
+    """im2col of an already padded x: one strided view, (N, C, kh, kw, Ho, Wo), and one copy
+    whose innermost loop runs along Wo. Returns (N, C*kh*kw, Ho*Wo), or with images_inner
+    (C*kh*kw, N, Ho*Wo): the rows of all images side by side, for one GEMM over them."""
+    N, C = x_pad.shape[:2]
+    (kh, kw), (sh, sw), (dh, dw), (Ho, Wo) = kernel_size, stride, dilation, output_hw
+    sn, sc, sy, sx = x_pad.strides
+    win = array_module(x_pad).lib.stride_tricks.as_strided(x_pad, (N, C, kh, kw, Ho, Wo),
+                                          (sn, sc, sy * dh, sx * dw, sy * sh, sx * sw))
+    if images_inner:
+        return win.transpose(1, 2, 3, 0, 4, 5).reshape(C * kh * kw, N, Ho * Wo)
+    return win.reshape(N, C * kh * kw, Ho * Wo)
 
 
 def _col2im(cols, kernel_size, stride, padding, dilation, input_shape):
     """Adds each patch gradient back onto the padded image, one kernel offset at a time.
 
-    cols: (C*kh*kw, N*Ho*Wo). Windows overlap, so the sum is done as kh*kw vectorised
+    cols: (N, C*kh*kw, Ho*Wo). Windows overlap, so the sum is done as kh*kw vectorised
     slice-adds (each touches every output position once), never per pixel.
     Returns (N, C, H, W).
     """
     N, C, H, W = input_shape
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = kernel_size, stride, padding, dilation
     Ho, Wo = _output_hw(input_shape, kernel_size, stride, padding, dilation)
-    cols = cols.reshape(C, kh, kw, N, Ho, Wo)
+    cols = cols.reshape(N, C, kh, kw, Ho, Wo)
     dx_pad = array_module(cols).zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
     for p in range(kh):
         for q in range(kw):
             rows = slice(p * dh, p * dh + sh * (Ho - 1) + 1, sh)
             columns = slice(q * dw, q * dw + sw * (Wo - 1) + 1, sw)
-            dx_pad[:, :, rows, columns] += cols[:, p, q].transpose(1, 0, 2, 3)  # (N, C, Ho, Wo)
+            dx_pad[:, :, rows, columns] += cols[:, :, p, q]                  # (N, C, Ho, Wo)
     if pt or pb or pl or pr:
         return array_module(dx_pad).ascontiguousarray(dx_pad[:, :, pt:pt + H, pl:pl + W])
     return dx_pad

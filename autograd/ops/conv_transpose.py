@@ -3,7 +3,7 @@
 A transposed convolution spreads each input pixel, times the kernel, over a window of
 the output: with x (N, C_in, H, W) and weight (C_in, C_out/G, kh, kw),
 
-    cols = W^T @ x          per group: (C_out/G * kh * kw, C_in/G) @ (C_in/G, N*H*W)
+    cols = W^T @ x          per image and group: (C_out/G * kh * kw, C_in/G) @ (C_in/G, H*W)
     y    = col2im(cols)     onto an (N, C_out, Ho, Wo) image, Ho = (H - 1) sh - 2 ph + dh (kh - 1) + oph + 1
 
 which is exactly dL/dx of conv2d (Col2im is the op conv2d's backward uses), plus bias.
@@ -51,9 +51,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if bias is not None and as_array(bias).shape != (F,):
         raise ValueError(f"{op}: bias must have shape ({F},) to match weight {w.shape}, got {as_array(bias).shape}")
     G, Cg = groups, C // groups
-    x2 = x.transpose(1, 0, 2, 3).reshape(G, Cg, N * H * W)                   # (G, C_in/G, N*H*W)
+    x2 = x.reshape(N, G, Cg, H * W)                                          # (N, G, C_in/G, H*W)
     w2 = w.reshape(G, Cg, Fg * kh * kw).swapaxes(1, 2)                       # (G, C_out/G*kh*kw, C_in/G)
-    cols = (w2 @ x2).reshape(F * kh * kw, N * H * W)                         # rows (f, p, q), as col2im reads
+    cols = (w2 @ x2).reshape(N, F * kh * kw, H * W)                          # rows (f, p, q), as col2im reads
     y = Col2im.apply(cols, kernel_size=(kh, kw), stride=stride, padding=(padding[0],) * 2 + (padding[1],) * 2,
                      dilation=dilation, input_shape=(N, F, Ho, Wo))
     return y if bias is None else y + _tensor(bias).reshape(1, F, 1, 1)

@@ -8,6 +8,7 @@ operators and NumPy functions that Tensors dispatch, so they differentiate again
 from ..backend import array, array_module, asarray, xp
 from ..function import Function
 from ..tensor import Tensor
+from ..threads import map_flat, worth_chunking
 
 # ----- operands ---------------------------------------------------------------------
 
@@ -394,14 +395,24 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
         # Not x * mask (-inf * 0 is nan) and not where(): maximum is one fast pass.
-        y = xp.maximum(x, 0)
-        ctx.save_for_backward(y != 0)
+        if not worth_chunking(x):
+            y = xp.maximum(x, 0)
+            ctx.save_for_backward(y != 0)
+            return y
+        # Large inputs (conv activations): both passes per ~1 MB chunk, on the thread pool.
+        y, passes = xp.empty(x.shape, dtype=x.dtype), xp.empty(x.shape, dtype=bool)   # host arrays
+        map_flat(lambda xs, ys, ps: (xp.maximum(xs, 0, out=ys), xp.not_equal(ys, 0, out=ps)), x, y, passes)
+        ctx.save_for_backward(passes)
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (passes,) = ctx.saved_tensors
-        return grad * passes
+        if isinstance(grad, Tensor) or not worth_chunking(grad):
+            return grad * passes
+        dx = xp.empty(grad.shape, dtype=grad.dtype)
+        map_flat(lambda gs, ps, ds: xp.multiply(gs, ps, out=ds), grad, passes, dx)
+        return dx
 
 
 class LeakyReLU(Function):

@@ -211,7 +211,8 @@ def lerp(input, end, weight):
     """input + weight (end - input), as torch.lerp (see Lerp)."""
     input, end = operands(input, end, "lerp")
     if not isinstance(weight, Tensor):
-        weight = xp.asarray(weight, dtype=(input if isinstance(input, Tensor) else end).dtype)
+        like = (input if isinstance(input, Tensor) else end).data
+        weight = array_module(like).asarray(weight, dtype=like.dtype)    # on the inputs' device
     try:
         return Lerp.apply(input, end, weight)
     except ValueError as error:
