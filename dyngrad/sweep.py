@@ -17,7 +17,8 @@ Without --space the sweep is CS231n's: lr=log:1e-5:1e-1 and reg=log:1e-6:1e-1.
 
 Each trial is a normal `dyngrad train` run folder under <out>/trials/; the workers share
 one Optuna study in <out>/study.db (SQLite, with heartbeats: a killed worker's trial is
-re-queued and resumes from its checkpoint). Pruning stops hopeless trials from their
+re-queued and resumes from its checkpoint), or in the database --storage URL names, which
+workers on many machines share. Pruning stops hopeless trials from their
 per-epoch validation accuracy. Rerunning the same command continues the study (--trials
 is the study's total). At the end <out> holds results.csv and results.json, sweep.png
 (lr x reg coloured by validation accuracy) and best_model.npz with best.json.
@@ -214,11 +215,15 @@ def _text(value):
 
 # ---------------------------------------------------------------------------- the study
 
-def _storage(out, heartbeat):
+def _storage(out, heartbeat, url=None):
+    """The study's Optuna RDBStorage: ``url`` (any SQLAlchemy URL Optuna takes), else
+    SQLite in <out>/study.db."""
     optuna = require_optuna()
+    url = url or f"sqlite:///{Path(out).resolve() / STORAGE_NAME}"
+    # SQLite: wait for another worker's write lock instead of failing at once
+    connect = {"timeout": 120} if url.startswith("sqlite") else {}
     return optuna.storages.RDBStorage(
-        f"sqlite:///{Path(out).resolve() / STORAGE_NAME}",
-        engine_kwargs={"connect_args": {"timeout": 120}},
+        url, engine_kwargs={"connect_args": connect},
         heartbeat_interval=heartbeat, grace_period=3 * heartbeat,
         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
             max_retry=3, inherit_intermediate_values=True))
@@ -247,6 +252,20 @@ def _pruner(spec):
     raise SweepError(f"--pruner {spec!r}: use median, none or threshold:ACC")
 
 
+def check_storage(url):
+    """A --storage URL SQLAlchemy can parse (dialect://...); the database itself is reached
+    when the study opens."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as error:
+        raise SweepError(f"--storage {url!r} is not a database URL ({error}); e.g. "
+                         "sqlite:////shared/study.db or postgresql://user@host/dbname") from None
+    return url
+
+
 def _check_pruner(spec):
     if spec in ("none", "median"):
         return spec
@@ -267,7 +286,7 @@ def _open_study(out, config, worker=0, existing=0, heartbeat=10):
     # heartbeats and their retry callback are marked experimental since Optuna 2.9
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return optuna.create_study(
-        storage=_storage(out, heartbeat), study_name=STUDY_NAME, direction="maximize",
+        storage=_storage(out, heartbeat, config.get("storage")), study_name=STUDY_NAME, direction="maximize",
         sampler=_sampler(config, worker, existing), pruner=_pruner(config["pruner"]),
         load_if_exists=True)
 
@@ -340,14 +359,17 @@ def run_worker(out, worker, n_trials, timeout=None, heartbeat=10):
 # ---------------------------------------------------------------------------- the Python API
 
 def sweep(out, fixed=(), space=None, trials=8, workers=1, sampler="tpe",
-          pruner="median", timeout=None, seed=0, heartbeat=10, quiet=False):
+          pruner="median", timeout=None, seed=0, heartbeat=10, quiet=False, storage=None):
     """Run (or continue) the sweep in ``out``; return the results rows (see write_results).
 
     ``fixed``: `dyngrad train` flags every trial gets; ``space``: ``NAME=SPEC`` strings
     (module docstring); ``trials``: the study's total of finished (complete or pruned)
     trials; ``workers`` processes share the study; ``timeout`` (seconds) stops starting
     trials after that long. The same ``out`` with the same fixed flags, space, sampler,
-    pruner and seed continues the study; anything else there is refused.
+    pruner and seed continues the study; anything else there is refused. ``storage``: an
+    Optuna RDB URL (``sqlite:////shared/study.db``, ``postgresql://user@host/db``) holding
+    the study instead of <out>/study.db; sweeps on many machines given the same URL (each
+    with its own ``out``) share one study, and ``trials`` is then the shared study's total.
     """
     require_optuna()
     out, fixed = Path(out), list(fixed)
@@ -361,11 +383,13 @@ def sweep(out, fixed=(), space=None, trials=8, workers=1, sampler="tpe",
     if sampler not in SAMPLERS:
         raise SweepError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     _check_pruner(pruner)
+    if storage is not None:
+        check_storage(storage)
     for name, value in (("trials", trials), ("workers", workers)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SweepError(f"{name} must be a positive integer, got {value!r}")
     config = {"fixed": fixed, "space": space_specs, "sampler": sampler, "pruner": pruner,
-              "seed": seed}
+              "seed": seed, "storage": storage}
     out.mkdir(parents=True, exist_ok=True)
     _write_config(out, config)
     say = (lambda *a: None) if quiet else print
@@ -389,7 +413,8 @@ def sweep(out, fixed=(), space=None, trials=8, workers=1, sampler="tpe",
     if best:
         say(f"best: trial {best['trial']} val acc {best['best_val_acc']:.4f} (test "
             f"{best['test_acc']:.4f}) with {_describe(best['params'])}")
-    say(f"wrote results.csv, results.json, sweep.png{', best_model.npz' * bool(best)} to {out}")
+    say(f"wrote results.csv, results.json, sweep.png"
+        f"{', best_model.npz' * (out / 'best_model.npz').is_file()} to {out}")
     return rows
 
 
@@ -403,6 +428,7 @@ def _write_config(out, config):
     path = out / CONFIG_NAME
     if path.is_file():
         saved = json.loads(path.read_text())
+        # (a folder from before --storage has no "storage": its study is <out>/study.db)
         changed = [f"{key}: it has {saved.get(key)!r}, this command {config[key]!r}"
                    for key in config if saved.get(key) != config[key]]
         if changed:
@@ -470,11 +496,17 @@ def write_results(out, study, space, fixed):
     if best is not None:
         best["best"] = True
         best["test_acc"] = study.trials[best["trial"]].user_attrs.get("test_acc")
-        shutil.copyfile(out / best["folder"] / "model.npz", out / "best_model.npz")
+        # with a shared --storage the best trial may have run on another machine
+        here = (out / best["folder"] / "model.npz").is_file()
+        if here:
+            shutil.copyfile(out / best["folder"] / "model.npz", out / "best_model.npz")
+        else:
+            (out / "best_model.npz").unlink(missing_ok=True)    # an older best's
         argv = study.trials[best["trial"]].user_attrs["argv"][:-1]     # without --quiet
         write_json(out / "best.json", {
             "trial": best["trial"], "params": best["params"], "best_val_acc": best["best_val_acc"],
             "test_acc": best["test_acc"], "folder": best["folder"],
+            "best_model": "best_model.npz" if here else None,
             "command": "dyngrad train " + " ".join(argv)})
     write_json(out / "results.json", {"fixed": list(fixed),
                                                      "space": [p.spec for p in space.values()],
@@ -575,6 +607,11 @@ def build_parser(prog="dyngrad sweep"):
     parser.add_argument("--heartbeat", type=train_command._positive_int, default=10,
                         help="seconds between a worker's heartbeats; a trial silent for 3 "
                              "of them is re-queued (default: 10)")
+    parser.add_argument("--storage", metavar="URL",
+                        help="Optuna RDB URL of the study, e.g. sqlite:////shared/study.db or "
+                             "postgresql://user@host/db: sweeps on many machines with the same "
+                             "URL share one study, each writing its trials under its own --out "
+                             "(default: SQLite in <out>/study.db)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     return parser
 
@@ -596,7 +633,8 @@ def main(argv=None, prog="dyngrad sweep"):
         out = args.out or Path("runs") / f"sweep-{model}"
         sweep(out, fixed, args.space, trials=args.trials, workers=args.workers,
               sampler=args.sampler, pruner=args.pruner, timeout=args.timeout,
-              seed=args.sampler_seed, heartbeat=args.heartbeat, quiet=args.quiet)
+              seed=args.sampler_seed, heartbeat=args.heartbeat, quiet=args.quiet,
+              storage=args.storage)
     except SweepError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2

@@ -34,11 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .augment import AUGMENT_PADDING, AUGMENTATIONS
 from .pictures import first_layer, weight_change, write_pictures
 from .runs import (LOCK_NAME, RunState, UsageError, checkpoint_epoch, interrupted,
                    make_run_folder, remove_previous_run, run_files_in, run_lock, write_json)
 
-MODELS = ("softmax", "svm", "two_layer", "fc", "convnet")
+MODELS = ("softmax", "svm", "two_layer", "fc", "convnet", "bn_convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("fashion-mnist", "cifar10")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -55,6 +56,10 @@ DEFAULTS = {
                hidden_dims=[512, 512, 512], dropout=0.2),
     "convnet": dict(epochs=6, batch_size=128, lr=2e-3, lr_decay=0.8, reg=1e-4, weight_scale=5e-2,
                     num_filters=32, filter_size=7, hidden_dims=[100]),
+    # no weight_scale: the layers' PyTorch initialisation (nn.models.BatchNormConvNet)
+    "bn_convnet": dict(epochs=18, batch_size=128, lr=1e-3, lr_decay=0.82, reg=1e-4,
+                       num_filters=32, filter_size=3, hidden_dims=[256], dropout=0.3,
+                       augment=["crop", "flip"]),
 }
 
 
@@ -123,13 +128,21 @@ def build_parser(prog="dyngrad train"):
                         help="comma-separated hidden layer widths, e.g. 256,256,256; "
                              + _per_model("hidden_dims", _widths))
     parser.add_argument("--dropout", type=_probability,
-                        help="drop probability for --model fc (default 0.2)")
+                        help="drop probability for --model fc / bn_convnet; "
+                             + _per_model("dropout"))
     parser.add_argument("--no-batchnorm", action="store_true",
                         help="--model fc without batch norm (default: with)")
     parser.add_argument("--num-filters", type=_positive_int,
-                        help="--model convnet filters (default 32)")
+                        help="--model convnet filters; bn_convnet: of the first block, doubled "
+                             "in the second (default 32)")
     parser.add_argument("--filter-size", type=_positive_int,
-                        help="--model convnet kernel size (default 7)")
+                        help="--model convnet / bn_convnet kernel size; "
+                             + _per_model("filter_size"))
+    parser.add_argument("--augment", type=_augment_list,
+                        help="comma-separated training-batch augmentations: crop (a random "
+                             f"crop after padding the border by {AUGMENT_PADDING} pixels, edge "
+                             "values), flip (a left-right mirror, p = 0.5), or none; "
+                             + _per_model("augment", _widths) + ", none for the others")
     parser.add_argument("--data-dir", type=_folder,
                         help="folder holding the dataset files (Fashion-MNIST: the four IDX "
                              ".gz files; CIFAR-10: cifar-10-batches-py); default for "
@@ -224,11 +237,11 @@ def _check_batchnorm(error, args, train_images):
 
 # The model-specific flags, and the models they apply to.
 MODEL_FLAGS = {
-    "hidden_dims": ("two_layer", "fc", "convnet"),
-    "dropout": ("fc",),
+    "hidden_dims": ("two_layer", "fc", "convnet", "bn_convnet"),
+    "dropout": ("fc", "bn_convnet"),
     "no_batchnorm": ("fc",),
-    "num_filters": ("convnet",),
-    "filter_size": ("convnet",),
+    "num_filters": ("convnet", "bn_convnet"),
+    "filter_size": ("convnet", "bn_convnet"),
 }
 
 
@@ -239,7 +252,8 @@ def _check_model_flags(parser, args):
             flag = "--" + name.replace("_", "-")
             parser.error(f"{flag} applies to --model {' / '.join(models)} only, "
                          f"not --model {args.model}")
-    if args.model in ("two_layer", "convnet") and args.hidden_dims and len(args.hidden_dims) != 1:
+    if (args.model in ("two_layer", "convnet", "bn_convnet") and args.hidden_dims
+            and len(args.hidden_dims) != 1):
         parser.error(f"--model {args.model} has one hidden layer: give --hidden-dims one width, "
                      f"got {','.join(map(str, args.hidden_dims))}")
 
@@ -281,7 +295,8 @@ def main(argv=None, prog="dyngrad train"):
 
 def run(args, state=None, callbacks=()):
     """Train as the parsed ``args`` say and write the run folder; ``callbacks`` go to fit
-    (the sweep's pruner). With --distributed, rank 0 alone writes and prints."""
+    (the sweep's pruner). With --distributed, rank 0 alone writes and prints, and each rank
+    evaluates its shard of the validation and test sets."""
     if args.distributed:
         from nn.parallel import DistributedDataParallel, abort_on_failure
 
@@ -291,12 +306,22 @@ def run(args, state=None, callbacks=()):
             raise UsageError(f"--distributed: {error}")
         with abort_on_failure(ddp.comm, "dyngrad train --distributed", advice=(
                 f"restart the same command with --resume to continue from {args.out}")):
-            return _run(args, state, [*callbacks, ddp], rank0=ddp.rank == 0)
-    return _run(args, state, callbacks)
+            return _run(args, state, [*_augmentation(args), *callbacks, ddp],
+                        rank0=ddp.rank == 0, evaluate_fn=ddp.evaluate)
+    return _run(args, state, [*_augmentation(args), *callbacks])
 
 
-def _run(args, state, callbacks, rank0=True):
-    """Load the data, then (rank 0) make the run folder and train holding its lock."""
+def _augmentation(args):
+    """--augment as fit callbacks (before the data-parallel one: every rank augments the
+    same global batch, then keeps its shard)."""
+    from .augment import Augment
+
+    return [Augment(args.augment, args.seed)] if args.augment else []
+
+
+def _run(args, state, callbacks, rank0=True, evaluate_fn=None):
+    """Load the data, then (rank 0) make the run folder and train holding its lock;
+    `evaluate_fn` measures accuracy instead of nn.train.evaluate (sharded under --distributed)."""
     state = state or RunState()
     started = time.perf_counter()
     data = load_data(args)
@@ -305,7 +330,7 @@ def _run(args, state, callbacks, rank0=True):
     _check_batchnorm(_raise_usage, args, len(data["X_train"]))
     say = (lambda *a: None) if args.quiet or not rank0 else print
     if not rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
-        return _train(args, state, callbacks, data, started, say, rank0)
+        return _train(args, state, callbacks, data, started, say, rank0, evaluate_fn)
     make_run_folder(args, state)
     with run_lock(args.out) as previous_owner:
         say(f"data: {data['source']}")
@@ -319,10 +344,10 @@ def _run(args, state, callbacks, rank0=True):
             raise UsageError(f"--out {args.out} now holds a run ({', '.join(found)}), written "
                              "by another dyngrad train since this one started; pass --resume "
                              "to continue it, --overwrite to replace it, or another --out")
-        return _train(args, state, callbacks, data, started, say, rank0)
+        return _train(args, state, callbacks, data, started, say, rank0, evaluate_fn)
 
 
-def _train(args, state, callbacks, data, started, say, rank0):
+def _train(args, state, callbacks, data, started, say, rank0, evaluate_fn):
     """Train and write the run folder (rank 0 holds its lock)."""
     import nn
     from nn.train import (CHECKPOINT_NAME, CheckpointError, NonFiniteLossError,
@@ -358,7 +383,7 @@ def _train(args, state, callbacks, data, started, say, rank0):
                           seed=args.seed, quiet=args.quiet or not rank0,
                           on_nonfinite_loss=NONFINITE_CHOICES[args.on_nonfinite_loss],
                           config=training_config(args, data), callbacks=callbacks,
-                          write_checkpoints=rank0)
+                          write_checkpoints=rank0, evaluate_fn=evaluate_fn)
     except CheckpointError as error:
         advice = ("delete it, or leave out --resume to start over" if error.corrupt else
                   "resume with the checkpoint's flags, or train with these in a new run: "
@@ -375,7 +400,7 @@ def _train(args, state, callbacks, data, started, say, rank0):
                          time.perf_counter() - train_started)
         raise
     train_time = time.perf_counter() - train_started
-    test_acc = evaluate(model, data["X_test"], data["y_test"])
+    test_acc = (evaluate_fn or evaluate)(model, data["X_test"], data["y_test"])
     if not rank0:
         return 0
     print(f"test accuracy: {test_acc:.4f} ({len(data['X_test'])} test images; "
@@ -624,6 +649,10 @@ def build_model(args, image_shape):
         return models.FullyConnectedNet(
             args.hidden_dims, input_dim, dropout=args.dropout or 0.0,
             normalization=None if args.no_batchnorm else "batchnorm", **common)
+    if args.model == "bn_convnet":
+        return models.BatchNormConvNet(
+            tuple(image_shape), num_filters=args.num_filters, filter_size=args.filter_size,
+            hidden_dim=args.hidden_dims[0], dropout=args.dropout, **common)
     return models.ThreeLayerConvNet(
         tuple(image_shape), num_filters=args.num_filters, filter_size=args.filter_size,
         hidden_dim=args.hidden_dims[0], **common)
@@ -702,6 +731,19 @@ def _probability(text):
         return check_dropout_probability(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}") from None
+
+
+def _augment_list(text):
+    """--augment: 'none', or comma-separated names from AUGMENTATIONS."""
+    names = [part.strip() for part in text.split(",")]
+    if names == ["none"]:
+        return []
+    unknown = [name for name in names if name not in AUGMENTATIONS]
+    if unknown or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(
+            f"expected 'none' or comma-separated names from {', '.join(AUGMENTATIONS)} "
+            f"(each once), got {text!r}")
+    return names
 
 
 def _int_list(text):

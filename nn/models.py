@@ -23,7 +23,7 @@ import nn
 import nn.functional as F
 
 __all__ = ["Classifier", "SoftmaxClassifier", "LinearSVM", "TwoLayerNet", "FullyConnectedNet",
-           "ThreeLayerConvNet"]
+           "ThreeLayerConvNet", "BatchNormConvNet"]
 
 
 class Classifier(nn.Module):
@@ -144,3 +144,37 @@ class ThreeLayerConvNet(Classifier):
             nn.Linear(num_filters * (H_conv // 2) * (W_conv // 2), hidden_dim), nn.ReLU(),
             nn.Linear(hidden_dim, num_classes))
         super().__init__(layers, weight_scale, reg)
+
+
+class BatchNormConvNet(Classifier):
+    """{[conv - batchnorm - relu] x convs_per_block - 2x2 max pool} x num_blocks - affine -
+    relu - [dropout] - affine (with convs_per_block=2, a small VGG).
+
+    Block i has ``num_filters * 2**i`` filters of ``filter_size`` (odd: the padding
+    ``(filter_size - 1) // 2`` keeps height and width, each pool halves them). The
+    convolutions have no bias (the batch norm's shift replaces it). ``weight_scale=None``
+    (the default) keeps the layers' PyTorch initialisation, which suits the deeper stack.
+    """
+
+    def __init__(self, input_dim=(3, 32, 32), num_filters=32, filter_size=3, num_blocks=2,
+                 convs_per_block=1, hidden_dim=256, dropout=0.0, num_classes=10,
+                 weight_scale=None, reg=0.0):
+        if filter_size % 2 != 1:
+            raise ValueError(f"BatchNormConvNet: filter_size must be odd (the padding keeps "
+                             f"the size), got {filter_size}")
+        dropout = F.check_dropout_probability(dropout, "BatchNormConvNet: dropout")
+        C, H, W = input_dim
+        blocks = []
+        for i in range(num_blocks):
+            width = num_filters * 2 ** i
+            for _ in range(convs_per_block):
+                blocks += [nn.Conv2d(C, width, filter_size, padding=(filter_size - 1) // 2,
+                                     bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+                C = width
+            blocks.append(nn.MaxPool2d(2))
+            H, W = H // 2, W // 2
+        blocks += [nn.Flatten(), nn.Linear(C * H * W, hidden_dim), nn.ReLU()]
+        if dropout:
+            blocks.append(nn.Dropout(dropout))
+        blocks.append(nn.Linear(hidden_dim, num_classes))
+        super().__init__(nn.Sequential(*blocks), weight_scale, reg)

@@ -11,6 +11,10 @@ buffer per step. Each rank's gradient is weighted by its shard's size (and the l
 it), so the step equals the single-process step on the whole global batch even when the
 shards differ in size: the runs agree to rounding (1e-12 in float64; the test).
 
+Evaluation is sharded too (``evaluate``, fit's ``evaluate_fn``): each rank predicts its
+contiguous share of the rows and one all-reduce sums the correct counts, so every rank gets
+the accuracy one process would, with rank 0's batch-norm statistics.
+
 Batch norm as DDP by default (broadcast_buffers=True): each rank normalises with its own
 shard's batch statistics, and rank 0's buffers (the running statistics) are broadcast to
 every rank before each forward, so evaluation uses rank 0's. Parameters and buffers are
@@ -28,7 +32,7 @@ import traceback
 import numpy as np
 
 from autograd import Tensor
-from nn.train import Callback
+from nn.train import Callback, predict
 
 __all__ = ["DistributedDataParallel", "abort_on_failure", "require_mpi"]
 
@@ -104,13 +108,28 @@ class DistributedDataParallel(Callback):
             offset += size
         logs["loss"], logs["size"] = float(flat[-2] / total), int(total)
 
+    def evaluate(self, model, X, y, batch_size=1000):
+        """Accuracy of ``model`` on all of ``(X, y)``, as nn.train.evaluate, each rank
+        predicting only its share of the rows (with rank 0's buffers, broadcast first)."""
+        if len(X) != len(y):
+            raise ValueError(f"DistributedDataParallel.evaluate: X has {len(X)} samples but y "
+                             f"has {len(y)}")
+        if len(X) == 0:
+            raise ValueError("DistributedDataParallel.evaluate: no samples")
+        self._broadcast_buffers(model)
+        lo, hi = len(X) * self.rank // self.size, len(X) * (self.rank + 1) // self.size
+        counts = np.array([np.sum(predict(model, X[lo:hi], batch_size) == np.asarray(y[lo:hi])),
+                           hi - lo], dtype=np.float64)
+        self.comm.Allreduce(_in_place(), counts)
+        return float(counts[0] / counts[1])
+
     def on_fit_end(self, history):
         history["distributed"] = {
             "ranks": self.size, "allreduce_steps": self.steps,
             "allreduce_ms_per_step": 1e3 * self.allreduce_seconds / max(self.steps, 1)}
 
-    def _broadcast_buffers(self):
-        for module in self._model.modules():
+    def _broadcast_buffers(self, model=None):
+        for module in (model or self._model).modules():
             for buffer in module._buffers.values():
                 if buffer is not None:
                     self.comm.Bcast(buffer, root=0)

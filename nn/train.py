@@ -182,7 +182,7 @@ def evaluate(model, X, y, batch_size=1000):
 def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=100,
         lr_scheduler=None, checkpoint_dir=None, resume=False, seed=None, quiet=False,
         train_acc_samples=1000, eval_batch_size=1000, on_nonfinite_loss="raise", config=None,
-        callbacks=(), write_checkpoints=True):
+        callbacks=(), write_checkpoints=True, evaluate_fn=None):
     """Train ``model`` for ``epochs`` epochs; return the history dict.
 
     history: ``loss`` (every iteration), ``train_acc``, ``val_acc``, ``lr`` (the rate the
@@ -205,6 +205,8 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
     stored in the checkpoint and compared on resume. ``callbacks``: Callback objects, called
     in order (see Callback). ``write_checkpoints=False`` reads ``checkpoint_dir`` on resume
     but writes nothing there (the ranks of a data-parallel run other than rank 0).
+    ``evaluate_fn(model, X, y, batch_size)`` measures the train and validation accuracy
+    instead of evaluate() (nn.parallel's sharded DistributedDataParallel.evaluate).
 
     Every argument is checked before any work is done. A checkpoint that can't be loaded
     on ``resume``, or that was written for another model class, optimizer or config,
@@ -214,6 +216,9 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
                          resume, checkpoint_dir, train_acc_samples, eval_batch_size,
                          on_nonfinite_loss)
     callbacks = _check_callbacks(callbacks)
+    if evaluate_fn is not None and not callable(evaluate_fn):
+        raise TypeError(f"fit: evaluate_fn must be callable, got {type(evaluate_fn).__name__}")
+    accuracy = evaluate_fn or evaluate
     record = checkpoint_record(model, optimizer, config)
     checkpoint_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir else None
     if checkpoint_path is not None:
@@ -260,9 +265,9 @@ def fit(model, optimizer, X_train, y_train, X_val, y_val, epochs=10, batch_size=
                     + (f", and {checkpoint_path} holds epoch {epoch}" if checkpoint_path and epoch
                        else "") + ". Pass on_nonfinite_loss='continue' to train on.",
                     epoch + 1, len(diverged.losses), diverged.loss, history) from None
-            train_acc = evaluate(model, X_train[train_idx], y_train[train_idx],
+            train_acc = accuracy(model, X_train[train_idx], y_train[train_idx],
                                  eval_batch_size)
-            val_acc = evaluate(model, X_val, y_val, eval_batch_size)
+            val_acc = accuracy(model, X_val, y_val, eval_batch_size)
             # the epoch's bookkeeping and checkpoint: one step a Ctrl-C never splits
             with _interrupts_deferred():
                 if lr_scheduler is not None:

@@ -26,6 +26,7 @@ def run_cli(args, capsys):
 @pytest.mark.parametrize("model,extra", [
     ("softmax", []),
     ("convnet", ["--num-filters", "4", "--filter-size", "3", "--hidden-dims", "16"]),
+    ("bn_convnet", ["--num-filters", "2", "--hidden-dims", "8"]),
 ])
 def test_tiny_run_writes_the_run_folder(model, extra, tmp_path, capsys):
     out_dir = tmp_path / "run"
@@ -117,10 +118,13 @@ def test_resume_with_another_model_says_what_is_wrong(tmp_path, capsys):
     (["--seed", "-1"], "--seed: must be a non-negative integer, got '-1'"),
     (["--epochs", "0"], "--epochs: must be a positive integer, got '0'"),
     (["--model", "softmax", "--hidden-dims", "10"],
-     "--hidden-dims applies to --model two_layer / fc / convnet only, not --model softmax"),
+     "--hidden-dims applies to --model two_layer / fc / convnet / bn_convnet only, not --model "
+     "softmax"),
     (["--model", "two_layer", "--hidden-dims", "10,20"], "give --hidden-dims one width"),
-    (["--model", "convnet", "--dropout", "0.5"], "--dropout applies to --model fc only"),
-    (["--model", "fc", "--num-filters", "4"], "--num-filters applies to --model convnet only"),
+    (["--model", "convnet", "--dropout", "0.5"], "--dropout applies to --model fc / bn_convnet only"),
+    (["--model", "fc", "--num-filters", "4"], "--num-filters applies to --model convnet / bn_convnet only"),
+    (["--augment", "rotate"], "--augment: expected 'none' or comma-separated names from crop, flip"),
+    (["--augment", "flip,flip"], "(each once), got 'flip,flip'"),
     (["--dataset", "cifar10", "--download"], "--download fetches Fashion-MNIST only"),
 ])
 def test_bad_arguments_exit_with_a_message(args, message, capsys, monkeypatch):
@@ -320,8 +324,9 @@ def test_help_shows_every_default(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for default in ("(default: convnet)", "(default: fashion-mnist)", "(default: adam)",
                     "(default: 0)", "EPOCHS default per model: softmax 10, svm 10, two_layer 10, "
-                    "fc 20, convnet 6", "fc 512,512,512", "convnet 0.002", "(default 0.2)",
-                    "(default 32)", "(default 7)", "runs/<model>-<date>-<time>"):
+                    "fc 20, convnet 6", "fc 512,512,512", "convnet 0.002", "fc 0.2, bn_convnet 0.3",
+                    "(default 32)", "convnet 7, bn_convnet 3", "bn_convnet crop,flip, none for",
+                    "runs/<model>-<date>-<time>"):
         assert default in text, default
     help_of = train._Help("dyngrad train")._get_help_string
     for action in train.build_parser()._actions:

@@ -51,7 +51,7 @@ def test_a_space_parses_into_ranges_and_choices():
     ("lr=log:1e-4:1e-1:1", [], "tpe", "N must be at least 2"),
     ("lr=log:1e-4:1e-1", [], "grid", "--sampler grid needs a finite set"),
     ("optimizer=choice:sgd|nesterov", [], "tpe", "refused by dyngrad train"),
-    ("dropout=uniform:0:0.5", ["--model", "softmax"], "tpe", "applies to --model fc only"),
+    ("dropout=uniform:0:0.5", ["--model", "softmax"], "tpe", "applies to --model fc / bn_convnet only"),
     ("lr=log:1e-4:1e-1", ["--lr", "1e-3"], "tpe", "also given as a fixed flag"),
     ("out=choice:a|b", [], "tpe", "can't be searched"),
     ("optimizer=choice:sgd|sgd", [], "tpe", "repeated"),
@@ -161,3 +161,37 @@ def test_the_time_budget_stops_starting_trials(tmp_path):
                  "--trials", "10", "--timeout", "0.5", "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(results(out)) == 1          # the first trial outlasts the budget; no second starts
+
+
+def test_sweeps_in_two_folders_share_one_study_through_a_storage_url(tmp_path):
+    """--storage: the Optuna way for many machines; here two sweep folders (two 'machines')
+    and a SQLite URL outside both."""
+    import optuna
+
+    (tmp_path / "db").mkdir()
+    url = f"sqlite:///{tmp_path / 'db' / 'shared.db'}"
+    argv = ["--model", "softmax", "--epochs", "1", "--train-size", "300", "--val-size", "100",
+            "--sampler", "grid", "--space", "lr=choice:1e-2|1e-3|1e-4", "--pruner", "none",
+            "--storage", url]
+    first = sweep(*argv, "--trials", "2", "--out", str(tmp_path / "A"))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert (tmp_path / "db" / "shared.db").is_file() and not (tmp_path / "A" / "study.db").exists()
+
+    second = sweep(*argv, "--trials", "3", "--out", str(tmp_path / "B"))
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "2 trials finished, running 1 more" in second.stdout
+    assert not (tmp_path / "B" / "study.db").exists()
+    assert sorted(p.name for p in (tmp_path / "B" / "trials").iterdir()) == ["0002"]
+    rows = results(tmp_path / "B")                  # every trial of the study, wherever it ran
+    assert [r["trial"] for r in rows] == [0, 1, 2] and all(r["state"] == "complete" for r in rows)
+    assert {r["params"]["lr"] for r in rows} <= {"1e-2", "1e-3", "1e-4"}
+    study = optuna.load_study(study_name="dyngrad-sweep", storage=url)
+    assert len(study.trials) == 3
+    best = json.loads((tmp_path / "B" / "best.json").read_text())
+    ran_here = (tmp_path / "B" / best["folder"]).is_dir()
+    assert (best["best_model"] == "best_model.npz") == ran_here
+    assert (tmp_path / "B" / "best_model.npz").is_file() == ran_here
+
+    bad = sweep(*argv[:-1], "not a url", "--out", str(tmp_path / "C"))
+    assert bad.returncode == 2 and "--storage 'not a url' is not a database URL" in bad.stderr
+    assert not (tmp_path / "C").exists()

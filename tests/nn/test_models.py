@@ -5,8 +5,8 @@ import pytest
 import nn
 from autograd import Tensor
 from nn.data import load_fashion_mnist_subset
-from nn.models import (FullyConnectedNet, LinearSVM, SoftmaxClassifier, ThreeLayerConvNet,
-                       TwoLayerNet)
+from nn.models import (BatchNormConvNet, FullyConnectedNet, LinearSVM, SoftmaxClassifier,
+                       ThreeLayerConvNet, TwoLayerNet)
 
 IMAGE = (1, 12, 12)  # small images keep the tests fast
 D = 144
@@ -24,6 +24,7 @@ def small_models(reg=0.0):
                                                  weight_scale=1e-1)),
         ("convnet", lambda: ThreeLayerConvNet(IMAGE, num_filters=4, filter_size=3, hidden_dim=32,
                                               num_classes=10, weight_scale=1e-1, reg=reg)),
+        ("bn_convnet", lambda: BatchNormConvNet(IMAGE, num_filters=4, hidden_dim=16, reg=reg)),
     ]
 
 
@@ -85,6 +86,23 @@ def test_bad_arguments_are_rejected():
         FullyConnectedNet([4], 4, 2, normalization="layernorm")
     with pytest.raises(ValueError, match="dropout"):
         FullyConnectedNet([4], 4, 2, dropout=1.0)
+    with pytest.raises(ValueError, match="BatchNormConvNet: filter_size must be odd"):
+        BatchNormConvNet((1, 8, 8), filter_size=4)
+    with pytest.raises(ValueError, match="BatchNormConvNet: dropout"):
+        BatchNormConvNet((1, 8, 8), dropout=1.0)
+
+
+def test_bn_convnet_blocks_double_the_filters_and_halve_the_size():
+    model = BatchNormConvNet((3, 12, 12), num_filters=4, filter_size=5, convs_per_block=2,
+                             hidden_dim=7, dropout=0.5)
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    assert [c.weight.shape for c in convs] == [(4, 3, 5, 5), (4, 4, 5, 5), (8, 4, 5, 5),
+                                               (8, 8, 5, 5)]
+    assert all(c.bias is None for c in convs)          # the batch norm's shift is the bias
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in model.modules()) == 4
+    assert sum(isinstance(m, nn.Dropout) for m in model.modules()) == 1
+    linear = [m for m in model.modules() if isinstance(m, nn.Linear)][0]
+    assert linear.weight.shape == (7, 8 * 3 * 3)
 
 
 def test_convnet_preserves_size_before_pool():
@@ -108,9 +126,12 @@ def torch_twin(model):
             layer = tnn.Linear(*module.weight.shape[::-1])
         elif isinstance(module, nn.Conv2d):
             layer = tnn.Conv2d(module.weight.shape[1], module.weight.shape[0],
-                               module.weight.shape[2], padding=module.padding)
+                               module.weight.shape[2], padding=module.padding,
+                               bias=module.bias is not None)
         elif isinstance(module, nn.BatchNorm1d):
             layer = tnn.BatchNorm1d(module.weight.shape[0])
+        elif isinstance(module, nn.BatchNorm2d):
+            layer = tnn.BatchNorm2d(module.weight.shape[0])
         elif isinstance(module, nn.ReLU):
             layer = tnn.ReLU()
         elif isinstance(module, nn.MaxPool2d):

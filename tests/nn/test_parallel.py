@@ -59,7 +59,10 @@ def test_two_ranks_equal_one_process_and_resume_alike(tmp_path):
     assert_models_agree(tmp_path / "A", tmp_path / "B")
     history_a = json.loads((tmp_path / "A" / "metrics.json").read_text())["history"]
     history_b = json.loads((tmp_path / "B" / "metrics.json").read_text())["history"]
+    # validation and test accuracy: each rank evaluated its shard, the counts all-reduced
     assert history_b["val_acc"] == history_a["val_acc"]     # the recorded loss is the global one
+    assert json.loads((tmp_path / "B" / "metrics.json").read_text())["test_acc"] == \
+        json.loads((tmp_path / "A" / "metrics.json").read_text())["test_acc"]
     np.testing.assert_allclose(history_b["loss"], history_a["loss"], rtol=1e-12)
 
 
@@ -135,3 +138,32 @@ with abort_on_failure(ddp.comm, "test job", advice="rerun it"):
     assert done.returncode != 0
     assert "test job: rank 1 of 2 failed (RuntimeError: rank 1 broke); ending the whole job: " \
            "rerun it" in done.stderr
+
+
+def test_sharded_evaluation_equals_the_single_process_accuracy():
+    # 1001 rows over 2 ranks (500 and 501), batch norm whose running statistics differ per
+    # rank until the evaluation broadcasts rank 0's
+    done = run_script("""
+from nn.models import FullyConnectedNet
+from nn.train import evaluate
+from autograd import Tensor
+
+nn.manual_seed(0)
+model = FullyConnectedNet([16], 5, 2, normalization="batchnorm", weight_scale=1e-1)
+for p in model.parameters():
+    p.data = p.data.astype(np.float64)
+ddp.on_fit_begin(model, None, 0, {})
+X_eval = rng.standard_normal((1001, 5))
+y_eval = (X_eval[:, 0] - X_eval[:, 2] > 0).astype(np.int64)
+model.train()
+model(Tensor(X_eval[ddp.rank::2] * (1 + ddp.rank)))    # each rank moves its running stats
+model.eval()
+alone = evaluate(model, X_eval, y_eval, batch_size=100) if ddp.rank == 0 else None
+sharded = ddp.evaluate(model, X_eval, y_eval, batch_size=100)
+alone = ddp.comm.bcast(alone, root=0)
+assert sharded == alone, (ddp.rank, sharded, alone)
+assert 0 < sharded < 1
+print("rank", ddp.rank, "accuracy", sharded)
+""")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("accuracy") == 2
