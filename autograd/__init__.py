@@ -6,8 +6,18 @@
     x.grad   # Tensor([2., 4., 6.], dtype=float32)
     (g,) = ag.grad((x ** 3).sum(), [x], create_graph=True)   # gradients of gradients
 """
+import os
+
+# OpenBLAS's worker threads spin for 2**28 cycles (~0.1 s) after each multi-threaded call,
+# and on a CPU box's few cores they fight autograd's own pool (conv2d, max_pool2d and relu
+# in chunks, autograd/threads.py): measured conv_step 18.7 -> 14.4 ms and the main job's
+# step 44 -> 31 ms with 2 threads (docs/benchmarks.md). 2**20 cycles (~0.4 ms) still keeps
+# back-to-back GEMMs warm. OpenBLAS reads this when NumPy loads, so it applies when autograd
+# is imported before NumPy (the dyngrad command and benchmarks do); a user's own value wins.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+
 # tensor first: it imports the ops, which import Function, which needs Tensor defined.
-from .tensor import Tensor  # isort: skip
+from .tensor import Tensor  # isort: skip  # noqa: E402
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import backward, grad, topological_order, unbroadcast
 from .function import Function

@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+import autograd  # noqa: F401  before NumPy loads, as in the dyngrad command (autograd/__init__.py)
+
 from .workloads import BATCH, BUILDERS, OPS_PER_CHAIN, WORKLOADS, gemm_shapes, gemm_step
 
 HERE = Path(__file__).resolve().parent

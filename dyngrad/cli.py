@@ -5,6 +5,8 @@ Each command is a module with `main(argv, prog)`; add one to COMMANDS to add a c
 import importlib
 import sys
 
+import autograd  # noqa: F401  before NumPy loads: its BLAS thread setting (autograd/__init__.py)
+
 # name -> (module, one line for the usage)
 COMMANDS = {
     "train": ("dyngrad.train", "train a CS231n classifier on Fashion-MNIST or CIFAR-10"),

@@ -142,3 +142,15 @@ def test_a_forked_child_gets_a_working_pool(restore_threads):
         time.sleep(0.05)
     os.kill(pid, 9)
     pytest.fail("map_chunks in a forked child hung")
+
+
+def test_importing_autograd_before_numpy_shortens_openblas_spin_unless_the_user_set_it():
+    import subprocess
+    import sys
+    code = "import autograd, os, sys; print(os.environ['OPENBLAS_THREAD_TIMEOUT'], 'numpy' in sys.modules)"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["20", "True"]
+    env["OPENBLAS_THREAD_TIMEOUT"] = "8"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[0] == "8"
