@@ -6,7 +6,7 @@
     x.grad   # Tensor([2., 4., 6.], dtype=float32)
     (g,) = ag.grad((x ** 3).sum(), [x], create_graph=True)   # gradients of gradients
 """
-import os
+import os as _os
 
 # OpenBLAS's worker threads spin for 2**28 cycles (~0.1 s) after each multi-threaded call,
 # and on a CPU box's few cores they fight autograd's own pool (conv2d, max_pool2d and relu
@@ -14,7 +14,7 @@ import os
 # step 44 -> 31 ms with 2 threads (docs/benchmarks.md). 2**20 cycles (~0.4 ms) still keeps
 # back-to-back GEMMs warm. OpenBLAS reads this when NumPy loads, so it applies when autograd
 # is imported before NumPy (the dyngrad command and benchmarks do); a user's own value wins.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
 
 # tensor first: it imports the ops, which import Function, which needs Tensor defined.
 from .tensor import Tensor  # isort: skip  # noqa: E402
