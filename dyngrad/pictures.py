@@ -37,23 +37,28 @@ def write_pictures(out, model, history, data, class_names, say, change=None):
     moved = "" if change is None else (f"; correlation with the initial weights "
                                        f"{change['correlation']:.2f}")
     after = f"after {epochs} epoch{'s' * (epochs != 1)}{moved}"
-    if first is not None and first.weight.ndim == 4:
+    weights, part = _pixel_weights(model, first, image_shape)
+    if first is not None and weights is None:
+        say("filters.png skipped: the first layer sees HOG features only (--features hog), "
+            "not pixels, so its weights are not images")
+        first = None
+    elif first is not None and first.weight.ndim == 4:
         f, c, kh, kw = first.weight.shape
         _save_picture(out / "filters.png", plots.plot_conv_filters, first.weight, title=(
             f"{f} first-layer filters, {kh}\u00d7{kw}, {c} channel(s)\n{after}"))
     elif first is not None and isinstance(model, (models.SoftmaxClassifier, models.LinearSVM)):
         # a linear classifier: each row is a class template (CS231n)
-        _save_picture(out / "filters.png", plots.plot_weight_templates, first.weight,
+        _save_picture(out / "filters.png", plots.plot_weight_templates, weights,
                       image_shape, class_names=short,
-                      title=f"class templates (the weights of each class), {after}",
+                      title=f"class templates (the weights of each class{part}), {after}",
                       figsize=(10, 2.9))
     elif first is not None:
         # a hidden layer: each unit's input weights are an image-sized template, not a filter
-        units = first.weight.data[:64]
+        units = weights[:64]
         size = "\u00d7".join(map(str, image_shape[1:] if image_shape[0] == 1 else image_shape))
         _save_picture(out / "filters.png", plots.plot_conv_filters,
                       units.reshape(-1, *image_shape),
-                      title=(f"input weights of {len(units)} of {first.weight.shape[0]} "
+                      title=(f"input weights{part} of {len(units)} of {first.weight.shape[0]} "
                              f"first-layer units, as {size} images\n{after}"))
     if first is not None:
         written.append("filters.png")
@@ -104,6 +109,23 @@ def _write_graph(out, model, data, say):
     model.zero_grad()
     model.eval()
     return written
+
+
+def _pixel_weights(model, first, image_shape):
+    """The first Linear layer's weights on the pixels, and words saying which part they are:
+    all of them, the pixel columns after --features hog+pixels' histograms, or None when
+    the layer sees no pixels (--features hog)."""
+    from nn.features import HOG
+
+    if first is None or first.weight.ndim != 2:
+        return (None if first is None else first.weight.data), ""
+    hog = next((m for m in model.modules() if isinstance(m, HOG)), None)
+    if hog is None:
+        return first.weight.data, ""
+    if not hog.keep_pixels:
+        return None, ""
+    pixels = int(np.prod(image_shape))
+    return first.weight.data[:, -pixels:], " on the pixels, beside the HOG features"
 
 
 def first_layer(model):

@@ -42,6 +42,7 @@ from .runs import (LOCK_NAME, RunState, UsageError, checkpoint_epoch, interrupte
 MODELS = ("softmax", "svm", "two_layer", "fc", "convnet", "bn_convnet")
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 DATASETS = ("fashion-mnist", "cifar10")
+FEATURES = ("pixels", "hog", "hog+pixels")
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 NONFINITE_CHOICES = {"stop": "raise", "continue": "continue"}   # --on-nonfinite-loss -> fit's
 EXIT_DIVERGED, EXIT_USAGE, EXIT_WRITE, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -58,8 +59,8 @@ DEFAULTS = {
                     num_filters=32, filter_size=7, hidden_dims=[100]),
     # no weight_scale: the layers' PyTorch initialisation (nn.models.BatchNormConvNet)
     "bn_convnet": dict(epochs=18, batch_size=128, lr=1e-3, lr_decay=0.82, reg=1e-4,
-                       num_filters=32, filter_size=3, hidden_dims=[256], dropout=0.3,
-                       augment=["crop", "flip"]),
+                       num_filters=32, filter_size=3, convs_per_block=1, hidden_dims=[256],
+                       dropout=0.3, augment=["crop", "flip"]),
 }
 
 
@@ -130,6 +131,11 @@ def build_parser(prog="dyngrad train"):
     parser.add_argument("--dropout", type=_probability,
                         help="drop probability for --model fc / bn_convnet; "
                              + _per_model("dropout"))
+    parser.add_argument("--features", choices=FEATURES,
+                        help="--model softmax / svm / two_layer / fc input: the pixels, "
+                             "histograms of oriented gradients (nn.features.HOG: 9 orientation "
+                             "bins per 4x4-pixel cell, CS231n's features exercise), or both "
+                             "(default: pixels)")
     parser.add_argument("--no-batchnorm", action="store_true",
                         help="--model fc without batch norm (default: with)")
     parser.add_argument("--num-filters", type=_positive_int,
@@ -138,6 +144,10 @@ def build_parser(prog="dyngrad train"):
     parser.add_argument("--filter-size", type=_positive_int,
                         help="--model convnet / bn_convnet kernel size; "
                              + _per_model("filter_size"))
+    parser.add_argument("--convs-per-block", type=_positive_int,
+                        help="--model bn_convnet: convolutions (each with batch norm and ReLU) "
+                             "before each 2x2 max pool; 2 makes a small VGG with 3.4x the "
+                             "compute (default 1)")
     parser.add_argument("--augment", type=_augment_list,
                         help="comma-separated training-batch augmentations: crop (a random "
                              f"crop after padding the border by {AUGMENT_PADDING} pixels, edge "
@@ -240,8 +250,10 @@ MODEL_FLAGS = {
     "hidden_dims": ("two_layer", "fc", "convnet", "bn_convnet"),
     "dropout": ("fc", "bn_convnet"),
     "no_batchnorm": ("fc",),
+    "features": ("softmax", "svm", "two_layer", "fc"),
     "num_filters": ("convnet", "bn_convnet"),
     "filter_size": ("convnet", "bn_convnet"),
+    "convs_per_block": ("bn_convnet",),
 }
 
 
@@ -368,7 +380,8 @@ def _train(args, state, callbacks, data, started, say, rank0, evaluate_fn):
     initial = None if first is None else first.weight.data.copy()
     optimizer = build_optimizer(args, model)
     scheduler = nn.optim.ExponentialLR(optimizer, gamma=args.lr_decay)
-    say(f"model: {type(model).__name__}, {count_parameters(model):,} parameters; "
+    on = "" if args.features in (None, "pixels") else f" on {args.features} (nn.features.HOG)"
+    say(f"model: {type(model).__name__}{on}, {count_parameters(model):,} parameters; "
         f"run folder {args.out}")
 
     train_started = time.perf_counter()
@@ -639,23 +652,34 @@ def build_model(args, image_shape):
 
     input_dim = int(np.prod(image_shape))
     common = dict(num_classes=10, weight_scale=args.weight_scale, reg=args.reg)
+    vector = dict(common, features=_features(args, image_shape))
     if args.model == "softmax":
-        return models.SoftmaxClassifier(input_dim, **common)
+        return models.SoftmaxClassifier(input_dim, **vector)
     if args.model == "svm":
-        return models.LinearSVM(input_dim, **common)
+        return models.LinearSVM(input_dim, **vector)
     if args.model == "two_layer":
-        return models.TwoLayerNet(input_dim, args.hidden_dims[0], **common)
+        return models.TwoLayerNet(input_dim, args.hidden_dims[0], **vector)
     if args.model == "fc":
         return models.FullyConnectedNet(
             args.hidden_dims, input_dim, dropout=args.dropout or 0.0,
-            normalization=None if args.no_batchnorm else "batchnorm", **common)
+            normalization=None if args.no_batchnorm else "batchnorm", **vector)
     if args.model == "bn_convnet":
         return models.BatchNormConvNet(
             tuple(image_shape), num_filters=args.num_filters, filter_size=args.filter_size,
-            hidden_dim=args.hidden_dims[0], dropout=args.dropout, **common)
+            hidden_dim=args.hidden_dims[0], dropout=args.dropout,
+            convs_per_block=args.convs_per_block, **common)
     return models.ThreeLayerConvNet(
         tuple(image_shape), num_filters=args.num_filters, filter_size=args.filter_size,
         hidden_dim=args.hidden_dims[0], **common)
+
+
+def _features(args, image_shape):
+    """--features as the vector models' first layer (None: they flatten the pixels)."""
+    from nn.features import HOG
+
+    if args.features in (None, "pixels"):
+        return None
+    return HOG(image_shape, keep_pixels=args.features == "hog+pixels")
 
 
 def build_optimizer(args, model):

@@ -11,6 +11,10 @@ Shared by all models (from ``Classifier``):
   model.loss(scores, y)   data loss (softmax cross-entropy; multiclass hinge for
                           LinearSVM) + regularization()
 
+The vector models (softmax, SVM, two-layer, fully-connected) take ``features=``: a module
+that maps the images to (N, D) vectors in place of the flatten, with the width D as its
+``out_features`` (e.g. ``nn.features.HOG``, CS231n's features exercise).
+
 Weights start as ``weight_scale * randn`` (CS231n), biases at zero; ``weight_scale=None``
 keeps the layers' own (PyTorch-style) initialisation instead. ``nn.manual_seed`` makes
 the draw reproducible.
@@ -62,6 +66,17 @@ class Classifier(nn.Module):
         return data_loss + self.regularization() if self.reg else data_loss
 
 
+def _input_layer(input_dim, features):
+    """The vector models' first layer and its width: ``features`` (its ``out_features``),
+    or a flatten of ``input_dim``."""
+    if features is None:
+        return nn.Flatten(), _flat_dim(input_dim)
+    if not isinstance(features, nn.Module) or not hasattr(features, "out_features"):
+        raise TypeError(f"features must be an nn.Module with an out_features width (e.g. "
+                        f"nn.features.HOG), got {type(features).__name__}")
+    return features, int(features.out_features)
+
+
 def _flat_dim(input_dim):
     """Number of features of one sample: an int, or the product of a (C, H, W) shape."""
     if isinstance(input_dim, numbers.Integral):
@@ -72,8 +87,10 @@ def _flat_dim(input_dim):
 class SoftmaxClassifier(Classifier):
     """Linear scores ``x @ W.T + b`` trained with the softmax cross-entropy loss."""
 
-    def __init__(self, input_dim=3 * 32 * 32, num_classes=10, weight_scale=1e-3, reg=0.0):
-        layers = nn.Sequential(nn.Flatten(), nn.Linear(_flat_dim(input_dim), num_classes))
+    def __init__(self, input_dim=3 * 32 * 32, num_classes=10, weight_scale=1e-3, reg=0.0,
+                 features=None):
+        first, width = _input_layer(input_dim, features)
+        layers = nn.Sequential(first, nn.Linear(width, num_classes))
         super().__init__(layers, weight_scale, reg)
 
 
@@ -88,10 +105,11 @@ class TwoLayerNet(Classifier):
     """affine - relu - affine."""
 
     def __init__(self, input_dim=3 * 32 * 32, hidden_dim=100, num_classes=10, weight_scale=1e-3,
-                 reg=0.0):
+                 reg=0.0, features=None):
+        first, width = _input_layer(input_dim, features)
         layers = nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(_flat_dim(input_dim), hidden_dim), nn.ReLU(),
+            first,
+            nn.Linear(width, hidden_dim), nn.ReLU(),
             nn.Linear(hidden_dim, num_classes))
         super().__init__(layers, weight_scale, reg)
 
@@ -105,13 +123,13 @@ class FullyConnectedNet(Classifier):
     """
 
     def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout=0.0,
-                 normalization=None, reg=0.0, weight_scale=1e-2):
+                 normalization=None, reg=0.0, weight_scale=1e-2, features=None):
         if normalization not in (None, "batchnorm"):
             raise ValueError(f"FullyConnectedNet: normalization must be None or 'batchnorm', "
                              f"got {normalization!r}")
         dropout = F.check_dropout_probability(dropout, "FullyConnectedNet: dropout")
-        blocks = [nn.Flatten()]
-        fan_in = _flat_dim(input_dim)
+        first, fan_in = _input_layer(input_dim, features)
+        blocks = [first]
         for width in hidden_dims:
             blocks.append(nn.Linear(fan_in, width))
             if normalization == "batchnorm":

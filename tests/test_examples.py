@@ -123,6 +123,11 @@ def test_resume_with_another_model_says_what_is_wrong(tmp_path, capsys):
     (["--model", "two_layer", "--hidden-dims", "10,20"], "give --hidden-dims one width"),
     (["--model", "convnet", "--dropout", "0.5"], "--dropout applies to --model fc / bn_convnet only"),
     (["--model", "fc", "--num-filters", "4"], "--num-filters applies to --model convnet / bn_convnet only"),
+    (["--model", "convnet", "--convs-per-block", "2"],
+     "--convs-per-block applies to --model bn_convnet only"),
+    (["--model", "convnet", "--features", "hog"],
+     "--features applies to --model softmax / svm / two_layer / fc only"),
+    (["--model", "softmax", "--features", "sift"], "invalid choice: 'sift'"),
     (["--augment", "rotate"], "--augment: expected 'none' or comma-separated names from crop, flip"),
     (["--augment", "flip,flip"], "(each once), got 'flip,flip'"),
     (["--dataset", "cifar10", "--download"], "--download fetches Fashion-MNIST only"),
@@ -240,6 +245,54 @@ def test_filters_are_class_templates_only_for_linear_classifiers(model, extra, t
     assert titles[0].startswith("class templates" if templates else
                                 "input weights of 10 of 10 first-layer units, as 28\u00d728 images\n")
     assert "after 1 epoch; correlation with the initial weights" in titles[0]
+
+
+@pytest.mark.parametrize("model,features,filters", [
+    ("svm", "hog", False), ("two_layer", "hog+pixels", True), ("softmax", "pixels", True)])
+def test_features_train_and_filters_png_needs_pixel_weights(model, features, filters, tmp_path,
+                                                            capsys):
+    out_dir = tmp_path / "run"
+    code, out, err = run_cli(["--model", model, "--features", features, *TINY[:-1],
+                              "--out", str(out_dir)], capsys)
+    assert code == 0, err
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["config"]["features"] == features
+    assert (features != "pixels") == (f" on {features} (nn.features.HOG)" in out)
+    assert (out_dir / "filters.png").is_file() == filters
+    assert ("filters.png skipped: the first layer sees HOG features only" in out) != filters
+
+
+@pytest.mark.parametrize("model,extra,title", [
+    ("softmax", ["--features", "hog+pixels"],
+     "class templates (the weights of each class on the pixels, beside the HOG features)"),
+    ("fc", ["--features", "hog+pixels", "--hidden-dims", "10"],
+     "input weights on the pixels, beside the HOG features of 10 of 10 first-layer units"),
+])
+def test_filters_of_hog_and_pixels_models_are_their_pixel_weights(model, extra, title, tmp_path,
+                                                                  capsys, monkeypatch):
+    from nn import plots
+
+    shown = []
+    for name in ("plot_weight_templates", "plot_conv_filters"):
+        monkeypatch.setattr(plots, name, lambda weights, *a, **k: shown.append((weights, k)))
+    code, _, err = run_cli(["--model", model, *extra, *TINY, "--out", str(tmp_path / "run")],
+                           capsys)
+    assert code == 0, err
+    (weights, kwargs), = shown
+    assert kwargs["title"].startswith(title)
+    assert np.asarray(weights).reshape(-1, 784).shape[1] == 784
+
+
+@pytest.mark.parametrize("convs", [None, 2])
+def test_convs_per_block_stacks_convolutions_before_each_pool(convs, tmp_path):
+    import nn
+
+    flags = [] if convs is None else ["--convs-per-block", str(convs)]
+    args = train.parse_args(["--model", "bn_convnet", *flags, "--out", str(tmp_path / "r")])
+    model = train.build_model(args, (1, 28, 28))
+    kinds = [type(m).__name__ for m in model.layers if isinstance(m, (nn.Conv2d, nn.MaxPool2d))]
+    assert kinds == ["Conv2d"] * (convs or 1) + ["MaxPool2d"] + ["Conv2d"] * (convs or 1) + [
+        "MaxPool2d"]
 
 
 def test_cifar10_without_data_dir_says_where_to_get_it(capsys):
