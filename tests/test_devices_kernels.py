@@ -201,3 +201,26 @@ def test_the_standin_has_ufunc_methods_only_where_cupy_does():
         with pytest.raises(NotImplementedError, match="is not supported yet"):
             call()
     assert np.add.accumulate(a).tolist() == [2.0, 3.0, 5.0, 8.0]
+
+
+RESAMPLES = [
+    ("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3))),
+    ("interpolate_bilinear", lambda x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)),
+]
+
+
+@pytest.mark.parametrize("name, fn", RESAMPLES, ids=[r[0] for r in RESAMPLES])
+def test_resample_on_a_device_does_not_sync_and_keeps_nan_where_the_cpu_does(name, fn):
+    x = np.random.default_rng(4).standard_normal((2, 3, 5, 7))
+    x[0, 0, 1, 2], x[1, 2, 4, 0], x[1, 1, 0, 6] = np.nan, np.inf, -np.inf
+    for values in (x, np.nan_to_num(x)):                # non-finite inputs, and all finite
+        want, (want_grad,) = _forward_backward("cpu", fn, [values], 5)
+        got, (grad,) = _forward_backward("cuda", fn, [values], 5)
+        np.testing.assert_allclose(got, want, **TOLERANCE, err_msg=f"{name}: forward")
+        np.testing.assert_allclose(grad, want_grad, **TOLERANCE, err_msg=f"{name}: gradient")
+    if ON_STANDIN:                                      # a forward and backward make no transfer or sync
+        inputs = ag.tensor(x, device="cuda", requires_grad=True)
+        seed = ag.ones(*fn(inputs).shape, dtype=inputs.dtype, device="cuda")
+        standin.counts.update(upload=0, download=0, sync=0)
+        fn(inputs).backward(seed)
+        assert standin.counts == {"upload": 0, "download": 0, "sync": 0}, name
