@@ -94,7 +94,7 @@ def window_indices(arg, hw, kernel, stride, dilation):
 def scatter_sum(values, hw, kernel, stride, dilation, crop=(0, 0, 0, 0), layout="windows"):
     """values (N, C, P*K) flattened as `layout` -> (N, C, H, W): each entry added onto the
     pixel it was read from (the adjoint of `windows`), the padding `crop` dropped."""
-    N, C, L = values.shape
+    N, C = values.shape[:2]
     table = _on_device_of(values, _table, hw, kernel, stride, dilation, crop, layout)
     module = array_module(values)
     with_zero = module.concatenate([values, module.zeros((N, C, 1), dtype=values.dtype)], axis=2)
