@@ -224,3 +224,13 @@ def test_resample_on_a_device_does_not_sync_and_keeps_nan_where_the_cpu_does(nam
         standin.counts.update(upload=0, download=0, sync=0)
         fn(inputs).backward(seed)
         assert standin.counts == {"upload": 0, "download": 0, "sync": 0}, name
+
+
+@pytest.mark.skipif(not ON_STANDIN and backend.device_count() < 2, reason="one GPU")
+def test_index_maps_are_kept_per_device():
+    x = np.random.default_rng(6).standard_normal((1, 2, 6, 6))
+    want = pool.window_argmax(x, (3, 3), (1, 1), (1, 1))
+    for device in ("cuda:0", "cuda:1"):
+        out, arg = pool.window_argmax(backend.to_device(x, device), (3, 3), (1, 1), (1, 1))
+        assert backend.device_of(out) == backend.device_of(arg) == ag.device(device)
+        np.testing.assert_array_equal(backend.to_numpy(arg), want[1])
