@@ -133,6 +133,11 @@ def is_array(value):
     return type(value) in ARRAYS or isinstance(value, xp.ndarray)
 
 
+def is_device(array):
+    """True for a device (CuPy or stand-in) array: the test that picks an op's device path."""
+    return type(array) is not xp.ndarray and type(array) in ARRAYS
+
+
 def asarray(value, dtype=None):
     """`value` as an array where it lives: a device array stays on its device (cast to dtype),
     anything else (host data, Python or NumPy scalars) becomes a NumPy array."""
@@ -188,5 +193,5 @@ def synchronize(target=None):
 
 
 __all__ = ["ARRAYS", "CPU", "array", "array_module", "asarray", "cuda_missing", "cuda_module", "device",
-           "device_count", "device_of", "errstate", "is_array", "synchronize", "to_device", "to_numpy",
-           "use_cuda_backend", "xp"]
+           "device_count", "device_of", "errstate", "is_array", "is_device", "synchronize", "to_device",
+           "to_numpy", "use_cuda_backend", "xp"]

@@ -6,10 +6,13 @@ Its `ndarray` wraps a NumPy array that lives on a device (cuda:0 or cuda:1) and,
 - refuses host arrays among its operands (TypeError) and arrays of two devices (ValueError);
 - runs only what CuPy has (`cupy_names.txt`, generated from CuPy by tests/test_devices_static.py),
   through NumPy's protocols (`np.exp(a)`, `np.where(c, a, 0)`) or this module (`standin.zeros`);
-- gives 0-d arrays, not scalars, from reductions and full indexing.
+- gives 0-d arrays, not scalars, from reductions and full indexing;
+- has ufunc methods only where CuPy 14.2 implements them (`UFUNC_METHODS`).
 `counts` counts what crosses the boundary: "upload" (host to device), "download" (`get`),
 "sync" (a Python value read from the device: item, tolist, bool, float, int, printing,
-`synchronize`), so a test can assert that a training step does none.
+`synchronize`), so a test can assert that a training step does none. `kernels["launched"]`
+counts the operations that would each launch a kernel on a GPU (ufuncs, functions, methods,
+fancy indexing and assignment), so a test can check a kernel does not loop in Python.
 """
 import pathlib
 import types
@@ -19,6 +22,11 @@ import numpy
 NAMES = frozenset(pathlib.Path(__file__).with_name("cupy_names.txt").read_text().split())
 DEVICES = 2
 counts = {"upload": 0, "download": 0, "sync": 0}
+kernels = {"launched": 0}
+# The ufunc methods CuPy 14.2 implements (cupy/_core/_kernel.pyx, ufunc.at/reduce/accumulate/
+# reduceat; any other ufunc raises NotImplementedError there); `outer` it has for every ufunc.
+UFUNC_METHODS = {"at": {"add", "subtract", "maximum", "minimum"}, "reduce": {"add", "multiply"},
+                 "accumulate": {"add", "multiply"}, "reduceat": {"add"}}
 _current = [0]
 
 
@@ -50,6 +58,12 @@ def _device(devices):
     return devices.pop() if devices else _current[0]
 
 
+def _is_basic(index):
+    """A view's index (ints, slices, None, Ellipsis): no kernel on a GPU."""
+    parts = index if type(index) is tuple else (index,)
+    return all(type(part) in (int, slice, type(None), type(Ellipsis)) for part in parts)
+
+
 def _wrap(value, device):
     if isinstance(value, (numpy.ndarray, numpy.generic)):
         return ndarray(numpy.asarray(value), device)
@@ -60,6 +74,10 @@ def _wrap(value, device):
 
 def _sync():
     counts["sync"] += 1
+
+
+def _launch():
+    kernels["launched"] += 1
 
 
 class ndarray:
@@ -91,6 +109,7 @@ class ndarray:
             return _wrap(value, self._device)
 
         def method(*args, **kwargs):
+            _launch()
             devices = {self._device}
             result = value(*_unwrap(args, devices), **{k: _unwrap(v, devices) for k, v in kwargs.items()})
             return _wrap(result, _device(devices))
@@ -143,10 +162,13 @@ class ndarray:
         return (self[i] for i in range(len(self._a)))
 
     def __getitem__(self, index):
+        if not _is_basic(index):
+            _launch()
         devices = {self._device}
         return _wrap(self._a[_unwrap(index, devices, host_ok=True)], _device(devices))
 
     def __setitem__(self, index, value):
+        _launch()
         devices = {self._device}
         self._a[_unwrap(index, devices, host_ok=True)] = _unwrap(value, devices, host_ok=True)
         _device(devices)
@@ -154,9 +176,12 @@ class ndarray:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if ufunc.__name__ not in NAMES or (method != "__call__" and f"ufunc.{method}" not in NAMES):
             raise TypeError(f"the stand-in device (as CuPy) has no ufunc {ufunc.__name__}.{method}")
+        if ufunc.__name__ not in UFUNC_METHODS.get(method, {ufunc.__name__}):
+            raise NotImplementedError(f"`cupy_{ufunc.__name__}.{method}` is not supported yet (as in CuPy 14.2)")
         if any(not isinstance(v, (ndarray, numpy.ndarray, numpy.generic, int, float, complex, bool,
                                   tuple, list, slice, type(None))) for v in inputs):
             return NotImplemented  # a Tensor among the inputs: its own protocol records the op
+        _launch()
         devices = set()
         args = _unwrap(inputs, devices)
         out = kwargs.get("out")
@@ -176,6 +201,7 @@ class ndarray:
             raise TypeError(f"the stand-in device (as CuPy) has no function numpy.{name}")
         if name == "where" and not isinstance(args[0], ndarray):
             raise AttributeError(f"cupy.where: the condition must be an array, got {type(args[0]).__name__}")
+        _launch()
         devices = set()
         result = func(*_unwrap(args, devices), **{k: _unwrap(v, devices) for k, v in kwargs.items()})
         return _wrap(result, _device(devices))
@@ -222,6 +248,7 @@ _TAKES_HOST = {"asarray", "array", "asanyarray", "ascontiguousarray"}
 
 def _function(name, func):
     def call(*args, **kwargs):
+        _launch()
         devices = set()
         host_ok = name in _TAKES_HOST
         result = func(*_unwrap(args, devices, host_ok), **{k: _unwrap(v, devices, host_ok)

@@ -8,8 +8,9 @@ padding='same' with an even kernel, as PyTorch), dilation (dh, dw): kernel tap (
 reads xpad[i*sh + p*dh, j*sw + q*dw]. With groups G the channels split into G
 independent convolutions (C/G inputs and F/G filters each): one batched GEMM.
 """
-from autograd.backend import array_module, xp
+from autograd.backend import array_module, is_device, xp
 from autograd.function import Function
+from autograd.ops import device_kernels
 from autograd.tensor import Tensor
 from autograd.threads import chunk_size, map_chunks
 from autograd.ops.validation import as_array, check_float, is_int, pair
@@ -206,10 +207,14 @@ def _col2im(cols, kernel_size, stride, padding, dilation, input_shape):
 
     cols: (N, C*kh*kw, Ho*Wo). Windows overlap, so the sum is done as kh*kw vectorised
     slice-adds (each touches every output position once), never per pixel.
-    Returns (N, C, H, W).
+    Returns (N, C, H, W). On a device, where each slice-add is a kernel launch, it is one
+    gather and one sum instead (device_kernels.scatter_sum).
     """
     N, C, H, W = input_shape
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = kernel_size, stride, padding, dilation
+    if is_device(cols):
+        return device_kernels.scatter_sum(cols.reshape(N, C, -1), (H + pt + pb, W + pl + pr), kernel_size,
+                                          stride, dilation, crop=padding, layout="columns")
     Ho, Wo = _output_hw(input_shape, kernel_size, stride, padding, dilation)
     cols = cols.reshape(N, C, kh, kw, Ho, Wo)
     dx_pad = array_module(cols).zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)

@@ -14,9 +14,12 @@ each step a vectorised operation on a strided (N, C, Ho, Wo) view of the input.
   one mean reduces it; otherwise a sliding_window_view does.
 Each backward kernel is an op of its own whose backward is its adjoint (scatter and
 gather for max, spread and average for avg), so the rules differentiate again.
+On a device, where each vectorised step is a kernel launch, the offset loops become
+gathers over all offsets at once with cached index maps (autograd/ops/device_kernels.py).
 """
-from autograd.backend import array_module, xp
+from autograd.backend import array_module, is_device, xp
 from autograd.function import Function
+from autograd.ops import device_kernels
 from autograd.ops.shape import Pad
 from autograd.ops.validation import check_float, output_size, pair
 from autograd.tensor import Tensor
@@ -61,6 +64,9 @@ class MaxPoolScatter(Function):
         ctx.arg, ctx.kernel_size, ctx.stride, ctx.dilation = arg, kernel_size, stride, dilation
         (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
         N, C, H, W = input_shape
+        if is_device(grad):                                   # one gather and one sum
+            return device_kernels.scatter_sum(device_kernels.one_hot_windows(grad, arg, kh * kw), (H, W),
+                                              kernel_size, stride, dilation)
         _, _, Ho, Wo = grad.shape
         overlap = sh < dh * (kh - 1) + 1 or sw < dw * (kw - 1) + 1
         tiled = (sh, sw) == (kh, kw) and (dh, dw) == (1, 1) and (H, W) == (Ho * kh, Wo * kw)
@@ -98,6 +104,10 @@ class MaxPoolGather(Function):
     def forward(ctx, x, *, arg, kernel_size, stride, dilation):
         ctx.arg, ctx.kernel_size, ctx.stride, ctx.dilation = arg, kernel_size, stride, dilation
         ctx.input_shape = x.shape
+        if is_device(x):                                      # each window's argmax pixel, one gather
+            N, C, H, W = x.shape
+            index = device_kernels.window_indices(arg, (H, W), kernel_size, stride, dilation)
+            return xp.take_along_axis(x.reshape(N, C, H * W), index.reshape(N, C, -1), axis=2).reshape(arg.shape)
         out = array_module(x).zeros(arg.shape, dtype=x.dtype)
         for k, view in enumerate(_offset_slices(x.shape, kernel_size, stride, dilation)):
             xp.copyto(out, x[view], where=arg == k)
@@ -149,6 +159,9 @@ class AvgPoolSpread(Function):
         N, C, H, W = input_shape
         _, _, Ho, Wo = grad.shape
         share = grad / grad.dtype.type(kh * kw)               # each input's share of a window
+        if is_device(grad) and (kh, kw) != (sh, sw):         # overlaps or gaps: one gather and one sum
+            every = xp.broadcast_to(share[..., None], (N, C, Ho, Wo, kh * kw)).reshape(N, C, -1)
+            return device_kernels.scatter_sum(every, (H, W), kernel_size, stride, (1, 1))
         dx = array_module(grad).zeros((N, C, H, W), dtype=grad.dtype)
         if (kh, kw) == (sh, sw):
             spread = xp.broadcast_to(share[:, :, :, None, :, None], (N, C, Ho, kh, Wo, kw))
@@ -166,6 +179,10 @@ class AvgPoolSpread(Function):
 def window_argmax(x, kernel_size, stride, dilation):
     """(max over each window, the offset k = p*kw + q of its first maximum): max_pool2d's kernel."""
     (kh, kw) = kernel_size
+    if is_device(x):
+        # All windows at once, (N, C, Ho, Wo, K), then one max and one argmax (the first maximum).
+        every = device_kernels.windows(x, kernel_size, stride, dilation)
+        return every.max(axis=4), every.argmax(axis=4).astype(xp.uint8 if kh * kw <= 256 else xp.intp)
     # Each window offset (p, q) is a strided (N, C, Ho, Wo) view of x, so there is no
     # window copy. One pass over the offsets in row-major order keeps a running max;
     # `arg` records the last offset k that raised it strictly, i.e. the first offset

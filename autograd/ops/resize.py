@@ -13,7 +13,7 @@ Window i of an adaptive pool covers [floor(i H / Ho), ceil((i + 1) H / Ho)), as 
 import math
 from numbers import Real
 
-from autograd.backend import array_module, xp
+from autograd.backend import array_module, is_device, xp
 from autograd.function import Function
 from autograd.ops.validation import check_float, is_int
 from autograd.tensor import Tensor
@@ -25,7 +25,9 @@ class Resample(Function):
 
     A dense product would spread a non-finite input to every output (0 * nan is nan), so
     the finite part is multiplied densely and each nan or infinity reaches only the outputs
-    that weigh it, as PyTorch's kernels (which touch the neighbours only) give it.
+    that weigh it, as PyTorch's kernels (which touch the neighbours only) give it. The host
+    checks first whether x has any; a device always takes that path (where x is finite it
+    gives y unchanged), since reading the check's answer there would sync every call.
     """
 
     @staticmethod
@@ -33,7 +35,7 @@ class Resample(Function):
         ctx.rows, ctx.cols = rows, cols
         finite = xp.isfinite(x)
         y = _resampled(rows, xp.where(finite, x, 0), cols)
-        if not finite.all():
+        if is_device(x) or not finite.all():
             def reaches(which):     # outputs with a nonzero weight on an input where `which`
                 return _resampled(None if rows is None else (rows != 0).astype(x.dtype),
                                   which.astype(x.dtype), (cols != 0).astype(x.dtype)) > 0
