@@ -183,6 +183,20 @@ def to_device(array, target):
         return module.asarray(array) if type(array) is not module.ndarray else module.array(array, copy=True)
 
 
+def uniform(generator, shape, like):
+    """Floats uniform in [0, 1) of `shape` on the device of array `like`, from dyngrad's
+    `generator` (a NumPy Generator): on the host `generator.random(shape)` itself; on a device
+    from a counter-based Philox generator seeded with one integer drawn from `generator`, so
+    nothing is uploaded and `manual_seed` or a restored state draw the same numbers again
+    (the device's numbers, not the host's)."""
+    if not is_device(like):
+        return generator.random(shape)
+    module = _MODULES[type(like)]
+    seed = int(generator.integers(2 ** 63))
+    with module.cuda.Device(like.device.id):
+        return module.random.default_rng(module.random.Philox4x3210(seed)).random(shape)
+
+
 def synchronize(target=None):
     """Wait for the work queued on a CUDA device (the current one by default)."""
     module = cuda_module()
@@ -194,4 +208,4 @@ def synchronize(target=None):
 
 __all__ = ["ARRAYS", "CPU", "array", "array_module", "asarray", "cuda_missing", "cuda_module", "device",
            "device_count", "device_of", "errstate", "is_array", "is_device", "synchronize", "to_device",
-           "to_numpy", "use_cuda_backend", "xp"]
+           "to_numpy", "uniform", "use_cuda_backend", "xp"]

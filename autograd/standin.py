@@ -273,6 +273,29 @@ def _namespace(prefix, module):
 
 __getattr__ = _namespace("", numpy)
 linalg = type("linalg", (), {"__getattr__": staticmethod(_namespace("linalg.", numpy.linalg))})()
+
+
+class _Philox4x3210:
+    """cupy.random.Philox4x3210: a counter-based bit generator (here NumPy's Philox)."""
+
+    def __init__(self, seed=None, size=None):
+        self.bit_generator = numpy.random.Philox(seed)
+
+
+class _Generator:
+    """What cupy.random.default_rng(bit_generator) gives: `random` draws on the current device."""
+
+    def __init__(self, bits):
+        self._numpy = numpy.random.Generator(bits.bit_generator)
+
+    def random(self, size=None, dtype=numpy.float64, out=None):
+        _launch()
+        return ndarray(numpy.asarray(self._numpy.random(size, dtype)), _current[0])
+
+
+random = types.SimpleNamespace(Philox4x3210=_Philox4x3210, default_rng=_Generator)
+
+
 lib = types.SimpleNamespace(stride_tricks=type("stride_tricks", (), {
     "__getattr__": staticmethod(_namespace("lib.stride_tricks.", numpy.lib.stride_tricks))})())
 

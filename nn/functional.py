@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from autograd.backend import to_device
+from autograd.backend import uniform
 from autograd.ops.conv import conv2d
 from autograd.ops.elementwise import leaky_relu, relu, sigmoid, tanh
 from autograd.ops.linalg import linear
@@ -59,7 +59,7 @@ def dropout(input, p=0.5, training=True):
     check_dropout_probability(p)
     if not training or p == 0:
         return input
-    keep = _on(input, default_generator().random(input.shape) >= p)
+    keep = uniform(default_generator(), input.shape, input.data) >= p
     return input * (keep / (1 - p)).astype(input.dtype)
 
 
@@ -86,11 +86,6 @@ def dropout2d(input, p=0.5, training=True):
     return _channel_dropout("dropout2d", input, p, training, spatial=2)
 
 
-def _on(input, mask):
-    """A mask drawn on the host (nn's generator), moved to input's device: one upload a call."""
-    return mask if type(input.data) is np.ndarray else to_device(mask, input.device)
-
-
 def _channel_dropout(op, input, p, training, spatial):
     check_dropout_probability(p, op)
     if input.ndim not in (spatial + 1, spatial + 2):
@@ -99,7 +94,7 @@ def _channel_dropout(op, input, p, training, spatial):
     if not training or p == 0:
         return input
     channels = input.shape[:input.ndim - spatial]                  # (N, C) or (C,)
-    keep = _on(input, default_generator().random(channels + (1,) * spatial) >= p)
+    keep = uniform(default_generator(), channels + (1,) * spatial, input.data) >= p
     return input * (keep / (1 - p)).astype(input.dtype)
 
 
@@ -115,7 +110,7 @@ def alpha_dropout(input, p=0.5, training=False):
     check_dropout_probability(p, "alpha_dropout")
     if not training or p == 0:
         return input
-    keep = _on(input, default_generator().random(input.shape) >= p)
+    keep = uniform(default_generator(), input.shape, input.data) >= p
     a = ((1 - p) * (1 + p * _SELU_NEGATIVE ** 2)) ** -0.5
     b = -a * _SELU_NEGATIVE * p
     scale = (a * keep).astype(input.dtype)

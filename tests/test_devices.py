@@ -103,10 +103,11 @@ def _conv_setup(device, seed=0):
     return model, step
 
 
-def _batchnorm_setup(device, seed=0):
+def _batchnorm_setup(device, seed=0, dropout=0):
     """A fully connected net with batch norm (running statistics updated on the device), SGD momentum."""
     ag.manual_seed(seed)
-    model = FullyConnectedNet([16, 16], input_dim=(1, 8, 8), normalization="batchnorm").to(device)
+    model = FullyConnectedNet([16, 16], input_dim=(1, 8, 8), normalization="batchnorm",
+                              dropout=dropout).to(device)
     rng = np.random.default_rng(seed)
     x = ag.tensor(rng.standard_normal((6, 1, 8, 8)).astype(np.float32), device=device)
     y = ag.tensor(rng.integers(0, 10, 6), device=device)
@@ -121,8 +122,14 @@ def _batchnorm_setup(device, seed=0):
     return model, step
 
 
+def _dropout_setup(device, seed=0):
+    """The batch-norm net with dropout: its masks are drawn on the device (backend.uniform)."""
+    return _batchnorm_setup(device, seed, dropout=0.3)
+
+
 @pytest.mark.skipif(not ON_STANDIN, reason="only the stand-in counts transfers")
-@pytest.mark.parametrize("setup", [_conv_setup, _batchnorm_setup], ids=["convnet_adam", "batchnorm_sgd"])
+@pytest.mark.parametrize("setup", [_conv_setup, _batchnorm_setup, _dropout_setup],
+                         ids=["convnet_adam", "batchnorm_sgd", "dropout"])
 def test_a_training_step_makes_no_transfer_or_sync(setup):
     model, step = setup("cuda")
     step()  # the first step creates the optimizer's state on the device
@@ -217,3 +224,17 @@ def test_cuda_module_api():
     assert ag.cuda.is_available() and ag.cuda.device_count() >= 1
     ag.cuda.synchronize()
     ag.cuda.manual_seed_all(0)
+
+
+def test_dropout_masks_on_a_device_are_drawn_there_and_seeded_by_manual_seed():
+    x = ag.ones(4, 50, device="cuda")
+    masks = []
+    for seed in (3, 3, 4):
+        ag.manual_seed(seed)
+        masks.append((nn.functional.dropout(x, 0.5) != 0).numpy())
+    assert masks[0].tolist() == masks[1].tolist() != masks[2].tolist()
+    assert 0.3 < masks[0].mean() < 0.7                     # p = 0.5 of the elements dropped
+    ag.manual_seed(3)
+    on_cpu = (nn.functional.dropout(ag.ones(4, 50), 0.5) != 0).numpy()
+    ag.manual_seed(3)
+    assert (nn.functional.dropout(ag.ones(4, 50), 0.5) != 0).numpy().tolist() == on_cpu.tolist()

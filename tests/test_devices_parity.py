@@ -69,6 +69,8 @@ CASES = [
     ("logcumsumexp", lambda d, x: ag.logcumsumexp(x, 1), [u(3, 4)]),
     ("cummax", lambda d, x: ag.cummax(x, 1).values, [u(3, 4)]),
     ("cummin", lambda d, x: ag.cummin(x, 1).values, [u(3, 4)]),
+    ("scans_long", lambda d, x: ag.cummax(x, 1).values + ag.cummin(x, 0).values + ag.logcumsumexp(x, 1),
+     [n(5, 13)]),                     # the device's log-step scan over lengths that are no power of 2
     ("sort", lambda d, x: ag.sort(x, 1).values, [u(3, 4)]),
     ("topk", lambda d, x: ag.topk(x, 2, 1).values, [u(3, 4)]),
     ("matmul", lambda d, a, b: ag.matmul(a, b), [u(3, 4), u(4, 2)]),
@@ -158,15 +160,7 @@ UNREACHED = {
     "UnaryFormula": "base class of the formula ops (Sin, Erf, ...)",
     "CrossEntropy": "cross_entropy's host fast path: choosing it on a device would sync (ignore_index); "
                     "there the general log_softmax + nll path runs (in the table)",
-    "LogCumSumExp": "its row fails on the device (NO_ACCUMULATE below)",
 }
-# CuPy 14.2 implements ufunc.accumulate only for add and multiply (cupy/_core/_kernel.pyx,
-# ufunc.accumulate; checked on the installed wheel, docs/devices.md "What was checked in
-# CuPy"), and autograd/ops/scan.py calls xp.logaddexp/maximum/minimum.accumulate: these rows
-# raise NotImplementedError on CuPy and on the stand-in, until scan.py has a device path.
-NO_ACCUMULATE = pytest.mark.xfail(raises=NotImplementedError, strict=True,
-                                  reason="CuPy has no logaddexp/maximum/minimum.accumulate (scan.py)")
-MARKS = {"logcumsumexp": NO_ACCUMULATE, "cummax": NO_ACCUMULATE, "cummin": NO_ACCUMULATE}
 
 
 def _grad_of(f, x):
@@ -203,8 +197,7 @@ def _run_recorded(name, fn, arrays):
         RAN.add(name)
 
 
-@pytest.mark.parametrize("name, fn, arrays", [pytest.param(*case, id=case[0], marks=MARKS.get(case[0], ()))
-                                              for case in CASES])
+@pytest.mark.parametrize("name, fn, arrays", CASES, ids=[c[0] for c in CASES])
 def test_op_on_cuda_matches_the_cpu_in_float64(name, fn, arrays):
     expected, expected_inputs = _run("cpu", fn, arrays, 1)
     out, inputs = _run_recorded(name, fn, arrays)
@@ -222,7 +215,7 @@ def test_op_on_cuda_matches_the_cpu_in_float64(name, fn, arrays):
 def test_the_table_reaches_every_op():
     """Every Function subclass in autograd.ops is recorded on the device by some row."""
     for name, fn, arrays in CASES:
-        if name not in RAN and name not in MARKS:  # this test run alone
+        if name not in RAN:  # this test run alone
             _run_recorded(name, fn, arrays)
     ops = set()
     for module in vars(autograd.ops).values():

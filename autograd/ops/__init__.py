@@ -14,6 +14,7 @@ index        gather, scatter, scatter_add, index_select, masked_fill, tril/triu,
 linalg       matmul, linear, mm, bmm, dot, outer, einsum
 conv         conv2d, conv1d (conv_transpose: conv_transpose2d)
 pool         max_pool1d/2d, avg_pool1d/2d
+device_kernels  the window gathers conv and pool use on a device (no per-offset loops)
 resize       adaptive_avg_pool2d, adaptive_max_pool2d, interpolate
 loss         softmax, log_softmax, cross_entropy, nll_loss, multiclass_hinge_loss, multi_margin_loss, one_hot
 losses       mse, l1, smooth_l1, huber, binary cross-entropy (+ with logits), kl_div, margin_ranking

@@ -5,13 +5,27 @@ dL/dx_j sums over k >= j. Each rule is written with these scans and flips, which
 dispatch (`xp.cumsum`, `xp.flip`), so the rules differentiate again.
 """
 from .. import return_types
-from ..backend import array_module, asarray, xp
+from ..backend import array_module, asarray, is_device, xp
 from ..function import Function
 from ..tensor import Tensor
 from . import elementwise
 from .index import along
 from .shape import GetItem, concatenate, getitem
 from .validation import check_axis
+
+
+def _accumulate(ufunc, x, axis):
+    """ufunc.accumulate(x, axis) for an associative ufunc. CuPy has accumulate only for add and
+    multiply, so on a device it is a log-step scan: after the step of width s, each y_i combines
+    x_{i-2s+1..i}, so log2(n) steps of one ufunc on shifted slices cover every prefix."""
+    if not is_device(x):
+        return ufunc.accumulate(x, axis=axis)
+    y = xp.moveaxis(x, axis, -1).copy()
+    shift = 1
+    while shift < y.shape[-1]:
+        y[..., shift:] = ufunc(y[..., shift:], y[..., :-shift])     # the right side is computed first
+        shift *= 2
+    return xp.moveaxis(y, -1, axis)
 
 
 def _reverse_cumsum(g, dim):
@@ -75,7 +89,7 @@ class LogCumSumExp(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        y = xp.logaddexp.accumulate(x, axis=dim) if x.shape[dim] else x.copy()
+        y = _accumulate(xp.logaddexp, x, dim) if x.shape[dim] else x.copy()
         ctx.save_for_backward(x, y)
         return y
 
@@ -138,11 +152,11 @@ def _running(name, x, dim, better):
     if x.ndim == 0:
         return getattr(return_types, name)(x.reshape(()), Tensor(xp.zeros((), dtype=xp.int64)))
     data = x.data
-    best = better.accumulate(data, axis=dim) if data.size else data
+    best = _accumulate(better, data, dim) if data.size else data
     wins = (data == best) | xp.isnan(data)
     position = xp.expand_dims(array_module(data).arange(data.shape[dim]),
                               tuple(a for a in range(data.ndim) if a != dim))
-    index = xp.maximum.accumulate(xp.where(wins, position, 0), axis=dim) if data.size else \
+    index = _accumulate(xp.maximum, xp.where(wins, position, 0), dim) if data.size else \
         array_module(data).zeros(data.shape, dtype=xp.int64)
     index = index.astype(xp.int64)
     return getattr(return_types, name)(GetItem.apply(x, along(index, dim)), Tensor(index))
