@@ -1,5 +1,5 @@
 """`dyngrad train --augment crop,flip`: random transforms of every training batch, as a fit
-callback.
+callback; and `FlipAverage`, the test-time flip of `dyngrad evaluate --tta flip`.
 
 Each batch is transformed with nn.data.transforms (RandomCrop after padding the border with
 its edge values, RandomHorizontalFlip) drawing from a generator seeded by (seed, epoch,
@@ -10,6 +10,8 @@ Validation and test images are never transformed.
 
 import numpy as np
 
+import nn
+import nn.functional as F
 from nn.data.transforms import Compose, RandomCrop, RandomHorizontalFlip
 from nn.train import Callback
 
@@ -37,3 +39,15 @@ class Augment(Callback):
 
     def on_batch_begin(self, epoch, batch, xb, yb):
         return self.transform(epoch, batch, tuple(xb.shape[2:]))(xb), yb
+
+
+class FlipAverage(nn.Module):
+    """Test-time augmentation: p(x) = (softmax(model(x)) + softmax(model(mirror(x)))) / 2,
+    the mirror flipping the last (width) axis of (N, C, H, W) images."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return (F.softmax(self.model(x), 1) + F.softmax(self.model(x.flip(-1)), 1)) / 2

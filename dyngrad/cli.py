@@ -10,6 +10,8 @@ import autograd  # noqa: F401  before NumPy loads: its BLAS thread setting (auto
 # name -> (module, one line for the usage)
 COMMANDS = {
     "train": ("dyngrad.train", "train a CS231n classifier on Fashion-MNIST or CIFAR-10"),
+    "evaluate": ("dyngrad.evaluate", "accuracy of a finished run's model, optionally with "
+                                     "test-time flips"),
     "sweep": ("dyngrad.sweep", "search training flags with Optuna (needs dyngrad[sweep])"),
 }
 
