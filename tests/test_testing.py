@@ -128,7 +128,7 @@ def test_factory_tests_keep_their_ids_and_catch_wrong_ops(tmp_path):
 
     pytest.importorskip("torch", reason="the parity half compares with torch")
     (tmp_path / "test_factory_made.py").write_text(FACTORY_TESTS)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", "-p", "no:randomly"],
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
     outcomes = {line.split(" ")[1].split("::")[1]: line.split(" ")[0] for line in result.stdout.splitlines()
                 if line.startswith(("PASSED ", "FAILED "))}
