@@ -1,7 +1,8 @@
 """Every PyTorch parity row of tests/ops, as ParityRow(id, ours, theirs, arrays).
 
 The op tables of tests/ops each drive a parity test that ends in
-`assert_matches_torch(ours, theirs, *arrays, dtype=...)`. Running those tests (float64
+`assert_matches_torch(ours, theirs, *arrays, dtype=...)`, written in the test file or made
+by autograd.testing's factories (`op_tests`, `parity_test`). Running those tests (float64
 cases) with that function replaced by a recorder gives every row of every table in one
 form, so the numerics and layout tests (test_numerics_nonfinite.py, test_layouts.py) reach
 each op the tables reach, and a row added to a table reaches them too, without a second
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import numpy as np
+
+from autograd.testing import assert_matches_torch, factories
 
 OPS = Path(__file__).parent / "ops"
 
@@ -58,23 +61,25 @@ def parity_rows():
     rows = []
     for path in sorted(OPS.glob("test_*.py")):
         module = _load(path)
-        if not hasattr(module, "assert_matches_torch"):
-            continue
+        written = hasattr(module, "assert_matches_torch")
         for name, function in list(vars(module).items()):
             if not (name.startswith("test_") and "torch" in name and callable(function)
-                    and not getattr(function, "is_hypothesis_test", False)):
+                    and not getattr(function, "is_hypothesis_test", False)
+                    and (written or getattr(function, "__module__", None) == factories.__name__)):
                 continue
             for kwargs in _parameter_sets(function):
                 if kwargs.get("dtype", np.float64) is not np.float64:
                     continue
                 calls = []
-                module.assert_matches_torch = (
-                    lambda ours, theirs, *arrays, dtype=np.float64, seed=0:
-                    calls.append((ours, theirs, tuple(np.asarray(a, np.float64) for a in arrays))))
+                record = (lambda ours, theirs, *arrays, dtype=np.float64, seed=0:
+                          calls.append((ours, theirs, tuple(np.asarray(a, np.float64) for a in arrays))))
+                module.assert_matches_torch = factories.assert_matches_torch = record
                 try:
                     function(**kwargs)
                 except Exception:      # a test that checks more after its parity call
                     pass
+                finally:
+                    factories.assert_matches_torch = assert_matches_torch
                 for i, (ours, theirs, arrays) in enumerate(calls):
                     suffix = f"#{i}" if len(calls) > 1 else ""
                     rows.append(ParityRow(f"{path.stem[5:]}.{name[5:]}[{_label(kwargs)}]{suffix}",

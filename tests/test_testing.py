@@ -95,3 +95,64 @@ def test_suite_output_names_each_missing_component_once(tmp_path):
         "(apt-get install graphviz)"]
     assert not any(line.startswith("SKIPPED") for line in lines), result.stdout
     assert "2 passed, 4 skipped" in result.stdout
+
+
+FACTORY_TESTS = '''
+from hypothesis import strategies as st
+
+from autograd.testing import OpRow, gradient_test, op_tests, parity_test, random_inputs
+
+
+def square_row(rng, shape):
+    return random_inputs(shape)(rng), lambda x: x * x, lambda t: t * t
+
+
+ROWS = {"mul": OpRow(lambda a, b: a * b + a, lambda a, b: a * b + a, random_inputs((2, 3), (3,)))}
+test_gradcheck_and_gradgradcheck, test_matches_torch = op_tests(ROWS, seed=3, max_examples=5)
+test_square_gradients, test_square_matches_torch = op_tests(
+    {"square": square_row}, draws=dict(shape=st.just((2, 2))), fixed=dict(shape=(4,)), max_examples=5)
+# x * x in value, but the detached factor takes no gradient: x instead of 2 x
+test_wrong_gradients = gradient_test(
+    {"half_square": OpRow(lambda x: x.detach() * x, None, random_inputs((3,)))}, max_examples=5)
+test_wrong_matches_torch = parity_test({"off": OpRow(lambda x: x * 2, lambda t: t * 2 + 1e-3, random_inputs((3,)))})
+'''
+
+
+def test_factory_tests_keep_their_ids_and_catch_wrong_ops(tmp_path):
+    """pytest collects and runs the factory's tests by row id (and dtype); a wrong backward
+    fails the gradient test and an output off by 1e-3 fails the parity test."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    pytest.importorskip("torch", reason="the parity half compares with torch")
+    (tmp_path / "test_factory_made.py").write_text(FACTORY_TESTS)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    outcomes = {line.split(" ")[1].split("::")[1]: line.split(" ")[0] for line in result.stdout.splitlines()
+                if line.startswith(("PASSED ", "FAILED "))}
+    assert outcomes == {
+        "test_gradcheck_and_gradgradcheck[mul]": "PASSED", "test_square_gradients[square]": "PASSED",
+        "test_matches_torch[mul-float64]": "PASSED", "test_matches_torch[mul-float32]": "PASSED",
+        "test_square_matches_torch[square-float64]": "PASSED", "test_square_matches_torch[square-float32]": "PASSED",
+        "test_wrong_gradients[half_square]": "FAILED",
+        "test_wrong_matches_torch[off-float64]": "FAILED", "test_wrong_matches_torch[off-float32]": "FAILED",
+    }, result.stdout
+    assert "GradcheckError" in result.stdout and "Not equal to tolerance" in result.stdout
+
+
+def test_factory_bad_tables_are_clear_errors():
+    import pytest
+
+    from autograd.testing import OpRow, gradient_test, op_tests, parity_test, random_inputs
+
+    with pytest.raises(ValueError, match="rows must be a non-empty dict of id -> row"):
+        op_tests({})
+    with pytest.raises(TypeError, match="row 'relu' must be a str id -> callable"):
+        parity_test({"relu": (abs, abs, (3,))})
+    with pytest.raises(ValueError, match=r"draws \['shape'\] and fixed \[\] must name the same row arguments"):
+        op_tests({"abs": OpRow(abs, abs, random_inputs((3,)))}, draws=dict(shape=st.just((3,))))
+    test = gradient_test({"bad": lambda rng: [rng.normal(size=3)]})
+    with pytest.raises(TypeError, match=r"row 'bad' must return \(arrays, ours, theirs\), got list"):
+        test(name="bad")

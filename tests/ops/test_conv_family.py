@@ -1,16 +1,15 @@
 """conv1d, conv2d and conv_transpose2d with stride, padding (ints, pairs, 'same', 'valid'),
 dilation, groups (and output_padding): one table drives gradcheck and gradgradcheck
 (float64, hypothesis-drawn values) and PyTorch parity (float32, float64)."""
+from functools import partial
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 import autograd as ag
 import nn.functional as F
-from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match
+from autograd.testing import OpRow, op_tests
 
-TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel:UserWarning")
 
 # name: (function, input shape, weight shape, bias?, keyword arguments)
@@ -56,20 +55,8 @@ def theirs(name):
     return lambda *t: getattr(__import__("torch").nn.functional, fn)(*t, **kwargs)
 
 
-@pytest.mark.parametrize("name", CASES)
-@settings(max_examples=3, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_gradients_match_central_differences(name, seed):
-    tensors = [Tensor(a, requires_grad=True) for a in arrays(name, np.random.default_rng(seed))]
-    assert_gradients_match(ours(name), *tensors)
-    assert_second_gradients_match(ours(name), *tensors)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", CASES)
-def test_matches_torch(name, dtype):
-    pytest.importorskip("torch", reason=TORCH)
-    assert_matches_torch(ours(name), theirs(name), *arrays(name, np.random.default_rng(2)), dtype=dtype)
+ROWS = {name: OpRow(ours(name), theirs(name), partial(arrays, name)) for name in CASES}
+test_gradients_match_central_differences, test_matches_torch = op_tests(ROWS, seed=2, max_examples=3)
 
 
 def test_top_level_names():

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, tensors
+from autograd.testing import (OpRow, assert_gradients_match, assert_second_gradients_match, random_inputs, op_tests,
+                              tensors)
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -61,21 +62,8 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", CASES)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_gradcheck_and_gradgradcheck(name, seed):
-    ours, _, shape = CASES[name]
-    x = Tensor(np.random.default_rng(seed).normal(size=shape), requires_grad=True)
-    assert_gradients_match(ours, x)
-    assert_second_gradients_match(ours, x)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", CASES)
-def test_matches_torch(name, dtype):
-    _torch()
-    ours, theirs, shape = CASES[name]
-    assert_matches_torch(ours, theirs, np.random.default_rng(8).normal(size=shape), dtype=dtype)
+ROWS = {name: OpRow(ours, theirs, random_inputs(shape)) for name, (ours, theirs, shape) in CASES.items()}
+test_gradcheck_and_gradgradcheck, test_matches_torch = op_tests(ROWS, seed=8)
 
 
 def test_index_arguments_are_copied():

@@ -7,7 +7,8 @@ from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, tensors
+from autograd.testing import (OpRow, assert_gradients_match, assert_matches_torch, assert_second_gradients_match,
+                              op_tests, parity_test, random_inputs, tensors)
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -122,23 +123,9 @@ EINSUM = {
 }
 
 
-@pytest.mark.parametrize("name", PRODUCTS)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_products_gradcheck_and_gradgradcheck(name, seed):
-    ours, _, shapes_ = PRODUCTS[name]
-    rng = np.random.default_rng(seed)
-    inputs = [Tensor(rng.normal(size=s), requires_grad=True) for s in shapes_]
-    assert_gradients_match(ours, *inputs)
-    assert_second_gradients_match(ours, *inputs)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", PRODUCTS)
-def test_products_match_torch(name, dtype):
-    pytest.importorskip("torch", reason=TORCH)
-    ours, theirs, shapes_ = PRODUCTS[name]
-    rng = np.random.default_rng(15)
-    assert_matches_torch(ours, theirs, *[rng.normal(size=s) for s in shapes_], dtype=dtype)
+PRODUCT_ROWS = {name: OpRow(ours, theirs, random_inputs(*shapes_))
+                for name, (ours, theirs, shapes_) in PRODUCTS.items()}
+test_products_gradcheck_and_gradgradcheck, test_products_match_torch = op_tests(PRODUCT_ROWS, seed=15)
 
 
 @pytest.mark.parametrize("name", EINSUM)
@@ -152,14 +139,15 @@ def test_einsum_gradcheck_and_gradgradcheck(name, seed):
     assert_second_gradients_match(lambda *ts: ag.einsum(equation, *ts), *inputs)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", EINSUM)
-def test_einsum_matches_torch(name, dtype):
-    torch = pytest.importorskip("torch", reason=TORCH)
-    equation, shapes_ = EINSUM[name]
-    rng = np.random.default_rng(16)
-    assert_matches_torch(lambda *ts: ag.einsum(equation, list(ts)), lambda *ts: torch.einsum(equation, *ts),
-                         *[rng.normal(size=s) for s in shapes_], dtype=dtype)
+def einsum_row(equation, shapes_):
+    def theirs(*ts):
+        import torch
+        return torch.einsum(equation, *ts)
+    return OpRow(lambda *ts: ag.einsum(equation, list(ts)), theirs, random_inputs(*shapes_))
+
+
+# Only the parity half: the einsum gradient test above also checks the forward against NumPy.
+test_einsum_matches_torch = parity_test({name: einsum_row(*EINSUM[name]) for name in EINSUM}, seed=16)
 
 
 @pytest.mark.parametrize("call, error, message", [

@@ -8,11 +8,11 @@ Tensors; everything else (class indices, weights, options) the row closes over.
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import strategies as st
 
 import nn.functional as F
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match
+from autograd.testing import assert_matches_torch, op_tests
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 # torch warns that kl_div's 'mean' will change meaning; dyngrad follows its current one
@@ -194,22 +194,8 @@ CASES.update({
 })
 
 
-@pytest.mark.parametrize("name", CASES)
-@settings(max_examples=8, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), N=st.integers(1, 4), C=st.integers(2, 4))
-def test_gradients_match_central_differences(name, seed, N, C):
-    arrays, ours, _ = CASES[name](np.random.default_rng(seed), N, C)
-    tensors = [Tensor(a, requires_grad=True) for a in arrays]
-    assert_gradients_match(ours, *tensors)
-    assert_second_gradients_match(ours, *tensors)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", CASES)
-def test_matches_torch(name, dtype):
-    pytest.importorskip("torch", reason=TORCH)
-    arrays, ours, theirs = CASES[name](np.random.default_rng(7), 5, 4)
-    assert_matches_torch(ours, theirs, *arrays, dtype=dtype)
+test_gradients_match_central_differences, test_matches_torch = op_tests(
+    CASES, seed=7, draws=dict(N=st.integers(1, 4), C=st.integers(2, 4)), fixed=dict(N=5, C=4), max_examples=8)
 
 
 # ----- edges, dtypes and errors -----------------------------------------------------

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import (assert_gradients_match, assert_matches_torch, assert_second_gradients_match,
-                              broadcastable_shapes, shapes)
+from autograd.testing import (OpRow, assert_gradients_match, assert_matches_torch, assert_second_gradients_match,
+                              broadcastable_shapes, op_tests, shapes)
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -80,21 +80,13 @@ def torch_unary(name):
     return lambda t: getattr(t, spec)(**params)
 
 
-@pytest.mark.parametrize("name", UNARY)
-@given(seed=st.integers(0, 2**32 - 1), shape=shapes(max_dims=3))
-def test_unary_gradcheck_and_gradgradcheck(name, seed, shape):
+def unary_row(name):
     fn, params = UNARY[name][0], UNARY[name][4]
-    x = values_for(name, seed, shape)
-    assert_gradients_match(lambda t: fn(t, **params), Tensor(x))
-    assert_second_gradients_match(lambda t: fn(t, **params), Tensor(x))
+    return OpRow(lambda t: fn(t, **params), torch_unary(name), lambda rng, shape: [values_for(name, rng, shape)])
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", UNARY)
-def test_unary_matches_torch(name, dtype):
-    pytest.importorskip("torch", reason=TORCH)
-    fn, params = UNARY[name][0], UNARY[name][4]
-    assert_matches_torch(lambda t: fn(t, **params), torch_unary(name), values_for(name, 5, (3, 4)), dtype=dtype)
+test_unary_gradcheck_and_gradgradcheck, test_unary_matches_torch = op_tests(
+    {name: unary_row(name) for name in UNARY}, seed=5, draws=dict(shape=shapes(max_dims=3)), fixed=dict(shape=(3, 4)))
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])

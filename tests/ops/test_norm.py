@@ -6,11 +6,10 @@ A row is name -> case(rng) returning (arrays, ours, theirs) as in test_losses.py
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 import nn.functional as F
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match
+from autograd.testing import gradient_test, parity_test
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -106,22 +105,9 @@ CASES = {
 
 # padding_idx deliberately cuts the gradient of a row the output depends on (PyTorch's
 # rule), so central differences disagree by design: those rows are checked against torch.
-@pytest.mark.parametrize("name", [name for name in CASES if "padding" not in name])
-@settings(max_examples=5, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_gradients_match_central_differences(name, seed):
-    arrays, ours, _ = CASES[name](np.random.default_rng(seed))
-    tensors = [Tensor(a, requires_grad=True) for a in arrays]
-    assert_gradients_match(ours, *tensors)
-    assert_second_gradients_match(ours, *tensors)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", CASES)
-def test_matches_torch(name, dtype):
-    pytest.importorskip("torch", reason=TORCH)
-    arrays, ours, theirs = CASES[name](np.random.default_rng(5))
-    assert_matches_torch(ours, theirs, *arrays, dtype=dtype)
+test_gradients_match_central_differences = gradient_test(
+    {name: case for name, case in CASES.items() if "padding" not in name}, max_examples=5)
+test_matches_torch = parity_test(CASES, seed=5)
 
 
 @pytest.mark.parametrize("name", ["batch_norm", "instance_norm"])

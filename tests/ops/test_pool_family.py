@@ -8,11 +8,10 @@ central differences (eps 1e-6) never cross a kink.
 """
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 import nn.functional as F
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match
+from autograd.testing import OpRow, op_tests, random_inputs
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -62,21 +61,17 @@ def call(name, module):
     return lambda x: getattr(module, fn)(x, **kwargs)
 
 
-@pytest.mark.parametrize("name", CASES)
-@settings(max_examples=3, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_gradients_match_central_differences(name, seed):
-    x = Tensor(values(CASES[name][1], np.random.default_rng(seed)), requires_grad=True)
-    assert_gradients_match(call(name, F), x)
-    assert_second_gradients_match(call(name, F), x)
+def row(name):
+    fn, shape, kwargs = CASES[name]
+
+    def theirs(x):
+        import torch
+        return getattr(torch.nn.functional, fn)(x, **kwargs)
+    return OpRow(call(name, F), theirs, random_inputs(shape, values=values))
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", CASES)
-def test_matches_torch(name, dtype):
-    torch = pytest.importorskip("torch", reason=TORCH)
-    assert_matches_torch(call(name, F), call(name, torch.nn.functional),
-                         values(CASES[name][1], np.random.default_rng(4)), dtype=dtype)
+test_gradients_match_central_differences, test_matches_torch = op_tests(
+    {name: row(name) for name in CASES}, seed=4, max_examples=3)
 
 
 @pytest.mark.parametrize("name", [n for n in CASES if "max_pool" in n])

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 import autograd as ag
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, distinct_values, shapes
+from autograd.testing import (OpRow, assert_gradients_match, assert_matches_torch, assert_second_gradients_match,
+                              distinct_values, op_tests, random_inputs, shapes)
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 REDUCTIONS = {"sum": (ag.sum, np.sum), "mean": (ag.mean, np.mean), "amax": (ag.amax, np.max),
@@ -187,21 +188,9 @@ def _torch():
     return pytest.importorskip("torch", reason=TORCH)
 
 
-@pytest.mark.parametrize("name", TORCH_REDUCTIONS)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_torch_reductions_gradcheck_and_gradgradcheck(name, seed):
-    ours, _, shape, values = TORCH_REDUCTIONS[name]
-    x = Tensor(values(shape, seed), requires_grad=True)
-    assert_gradients_match(ours, x)
-    assert_second_gradients_match(ours, x)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", TORCH_REDUCTIONS)
-def test_torch_reductions_match_torch(name, dtype):
-    _torch()
-    ours, theirs, shape, values = TORCH_REDUCTIONS[name]
-    assert_matches_torch(ours, theirs, values(shape, 10), dtype=dtype)
+TORCH_ROWS = {name: OpRow(ours, theirs, random_inputs(shape, values=values))
+              for name, (ours, theirs, shape, values) in TORCH_REDUCTIONS.items()}
+test_torch_reductions_gradcheck_and_gradgradcheck, test_torch_reductions_match_torch = op_tests(TORCH_ROWS, seed=10)
 
 
 # name: (ours(x), torch(t)) giving integer or bool results (no gradient), compared exactly

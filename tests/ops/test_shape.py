@@ -8,7 +8,8 @@ from hypothesis.extra import numpy as hnp
 import autograd as ag
 import nn.functional as F
 from autograd import Tensor
-from autograd.testing import assert_gradients_match, assert_matches_torch, assert_second_gradients_match, shapes, tensors
+from autograd.testing import (OpRow, assert_gradients_match, assert_second_gradients_match, op_tests, parity_test,
+                              random_inputs, shapes, tensors)
 
 TORCH = "PyTorch parity needs torch (CI installs torch==2.13.0)"
 
@@ -140,13 +141,8 @@ PARITY = {
 }
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", PARITY)
-def test_shape_ops_match_torch(name, dtype):
-    _torch()
-    ours, theirs = PARITY[name]
-    x = np.random.default_rng(5).normal(size=(2, 3, 4))
-    assert_matches_torch(ours, theirs, x, dtype=dtype)
+test_shape_ops_match_torch = parity_test({name: OpRow(ours, theirs, random_inputs((2, 3, 4)))
+                                          for name, (ours, theirs) in PARITY.items()}, seed=5)
 
 
 # ----- views share the version counter; bad input -----------------------------------
@@ -253,21 +249,9 @@ TORCH_NAMES = {
 }
 
 
-@pytest.mark.parametrize("name", TORCH_NAMES)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_torch_names_gradcheck_and_gradgradcheck(name, seed):
-    ours, _, shape = TORCH_NAMES[name]
-    x = Tensor(np.random.default_rng(seed).normal(size=shape), requires_grad=True)
-    assert_gradients_match(ours, x)
-    assert_second_gradients_match(ours, x)
-
-
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", TORCH_NAMES)
-def test_torch_names_match_torch(name, dtype):
-    _torch()
-    ours, theirs, shape = TORCH_NAMES[name]
-    assert_matches_torch(ours, theirs, np.random.default_rng(9).normal(size=shape), dtype=dtype)
+TORCH_NAME_ROWS = {name: OpRow(ours, theirs, random_inputs(shape))
+                   for name, (ours, theirs, shape) in TORCH_NAMES.items()}
+test_torch_names_gradcheck_and_gradgradcheck, test_torch_names_match_torch = op_tests(TORCH_NAME_ROWS, seed=9)
 
 
 @given(x=tensors(min_dims=1), data=st.data())
