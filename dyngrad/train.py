@@ -480,13 +480,21 @@ MAY_CHANGE_ON_RESUME = ("epochs", "data_dir", "download", "train_size", "val_siz
                         "out", "fresh_out", "resume", "overwrite")
 
 
+# Flags added after checkpoints recorded their configuration, with the values that compute
+# what the run did before the flag existed: recorded only when set otherwise, so a run
+# made before the flag still resumes.
+ADDED_FLAGS = {"features": (None, "pixels"), "convs_per_block": (None, 1)}
+
+
 def training_config(args, data):
     """The configuration fit() records in each checkpoint and compares on --resume: every
-    training flag by its name on the command line, and the data trained on."""
+    training flag by its name on the command line (ADDED_FLAGS only when not at their old
+    meaning), and the data trained on."""
     flags = {action.dest: action.option_strings[0] for action in build_parser()._actions
              if action.option_strings}
     config = {flags[name]: value for name, value in sorted(vars(args).items())
-              if name not in MAY_CHANGE_ON_RESUME}
+              if name not in MAY_CHANGE_ON_RESUME
+              and value not in ADDED_FLAGS.get(name, ())}
     config["training images (--train-size)"] = len(data["X_train"])
     config["validation images (--val-size)"] = len(data["X_val"])
     config["data (sha256 of the training and validation arrays)"] = data["digest"]

@@ -407,3 +407,16 @@ def test_a_small_initialisation_makes_the_filters_learned(tmp_path, capsys):
         changes[scale] = json.loads((out_dir / "metrics.json").read_text())["first_layer_change"]
         assert f"correlation with its initialisation {changes[scale]['correlation']:.2f}" in out
     assert changes["1e-3"]["correlation"] < 0.5 < 0.8 < changes["5e-2"]["correlation"]
+
+
+@pytest.mark.parametrize("model,flags,recorded", [
+    ("bn_convnet", [], set()), ("softmax", ["--features", "pixels"], set()),
+    ("bn_convnet", ["--convs-per-block", "2"], {"--convs-per-block"}),
+    ("softmax", ["--features", "hog"], {"--features"})])
+def test_flags_added_later_are_recorded_only_when_they_change_the_run(model, flags, recorded,
+                                                                     tmp_path):
+    """A checkpoint written before --features and --convs-per-block existed resumes."""
+    args = train.parse_args(["--model", model, *flags, "--out", str(tmp_path / "r")])
+    data = {"X_train": [0], "X_val": [0], "digest": "0"}
+    config = train.training_config(args, data)
+    assert {"--features", "--convs-per-block"} & set(config) == recorded
