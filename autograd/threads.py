@@ -59,7 +59,9 @@ def get_num_threads():
 
 def set_num_threads(n):
     """Use n threads in ops: the chunk pool's size, and BLAS's thread count (threadpoolctl)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"set_num_threads: n must be an int, got {type(n).__name__} {n!r}")
+    if n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     if n != _state["threads"] and _state["pool"] is not None:
         _state["pool"].shutdown()

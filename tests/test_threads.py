@@ -89,9 +89,14 @@ def test_set_num_threads_sets_blas_threads_too(restore_threads):
     assert all(lib["num_threads"] == 1 for lib in threadpool_info() if lib["user_api"] == "blas")
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
-def test_set_num_threads_refuses_a_non_positive_int(bad):
-    with pytest.raises(ValueError, match="set_num_threads: n must be a positive int"):
+@pytest.mark.parametrize("bad,error,message", [
+    (0, ValueError, "n must be a positive int, got 0"),
+    (-1, ValueError, "n must be a positive int, got -1"),
+    (1.5, TypeError, "n must be an int, got float 1.5"),
+    (True, TypeError, "n must be an int, got bool True"),
+    ("2", TypeError, "n must be an int, got str '2'")])
+def test_set_num_threads_refuses_a_non_positive_int(bad, error, message):
+    with pytest.raises(error, match=f"set_num_threads: {message}"):
         ag.set_num_threads(bad)
 
 
