@@ -75,8 +75,6 @@ def evaluate_run(run, tta=None, data_dir=None):
         raise UsageError(f"{run} holds no {MODEL_NAME}: the run did not finish (resume it with "
                          "dyngrad train ... --resume)")
     data = load_data(args)
-    if args.dtype != "float32":
-        data.update({key: data[key].astype(args.dtype) for key in ("X_val", "X_test")})
     nn.manual_seed(args.seed)
     model = build_model(args, data["X_train"].shape[1:])
     try:

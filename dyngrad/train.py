@@ -337,8 +337,6 @@ def _run(args, state, callbacks, rank0=True, evaluate_fn=None):
     state = state or RunState()
     started = time.perf_counter()
     data = load_data(args)
-    if args.dtype != "float32":
-        data.update({key: data[key].astype(args.dtype) for key in ("X_train", "X_val", "X_test")})
     _check_batchnorm(_raise_usage, args, len(data["X_train"]))
     say = (lambda *a: None) if args.quiet or not rank0 else print
     if not rank0:  # the other ranks share rank 0's folder (--distributed needs --out)
@@ -574,7 +572,8 @@ def _interrupted(args, state, interruption, model, data, resumed_from, started, 
 # ---------------------------------------------------------------------------- data
 
 def load_data(args):
-    """Train/val/test arrays, normalised with training statistics, and a source line."""
+    """Train/val/test arrays, normalised with training statistics, in --dtype, and a source
+    line."""
     from nn.data import (CIFAR10_CLASSES, FASHION_MNIST_CLASSES, load_cifar10,
                          normalize_per_channel)
 
@@ -614,6 +613,7 @@ def load_data(args):
     X_train, mean, std = normalize_per_channel(X_train)
     X_val, _, _ = normalize_per_channel(X_val, mean, std)
     X_test, _, _ = normalize_per_channel(X_test, mean, std)
+    X_train, X_val, X_test = (X.astype(args.dtype, copy=False) for X in (X_train, X_val, X_test))
     class_names = FASHION_MNIST_CLASSES if args.dataset == "fashion-mnist" else CIFAR10_CLASSES
     return dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
                 X_test=X_test, y_test=y_test, source=source, class_names=list(class_names),

@@ -85,14 +85,11 @@ def test_the_standin_enforces_cupys_rules():
     assert isinstance(np.sum(a), standin.ndarray) and np.sum(a).ndim == 0  # 0-d, as CuPy
 
 
-def _conv_setup(device, seed=0):
-    ag.manual_seed(seed)
-    model = ThreeLayerConvNet(input_dim=(1, 8, 8), num_filters=4, filter_size=3, hidden_dim=16,
-                              weight_scale=1e-1).to(device)
+def _training_step(model, optimizer, device, seed):
+    """step(): one training step of ``model`` on a fixed seeded batch of six 8x8 images."""
     rng = np.random.default_rng(seed)
     x = ag.tensor(rng.standard_normal((6, 1, 8, 8)).astype(np.float32), device=device)
     y = ag.tensor(rng.integers(0, 10, 6), device=device)
-    optimizer = nn.optim.Adam(model.parameters(), lr=1e-2)
 
     def step():
         optimizer.zero_grad()
@@ -100,7 +97,14 @@ def _conv_setup(device, seed=0):
         loss.backward()
         optimizer.step()
         return loss
-    return model, step
+    return step
+
+
+def _conv_setup(device, seed=0):
+    ag.manual_seed(seed)
+    model = ThreeLayerConvNet(input_dim=(1, 8, 8), num_filters=4, filter_size=3, hidden_dim=16,
+                              weight_scale=1e-1).to(device)
+    return model, _training_step(model, nn.optim.Adam(model.parameters(), lr=1e-2), device, seed)
 
 
 def _batchnorm_setup(device, seed=0, dropout=0):
@@ -108,18 +112,8 @@ def _batchnorm_setup(device, seed=0, dropout=0):
     ag.manual_seed(seed)
     model = FullyConnectedNet([16, 16], input_dim=(1, 8, 8), normalization="batchnorm",
                               dropout=dropout).to(device)
-    rng = np.random.default_rng(seed)
-    x = ag.tensor(rng.standard_normal((6, 1, 8, 8)).astype(np.float32), device=device)
-    y = ag.tensor(rng.integers(0, 10, 6), device=device)
     optimizer = nn.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, nesterov=True)
-
-    def step():
-        optimizer.zero_grad()
-        loss = model.loss(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-    return model, step
+    return model, _training_step(model, optimizer, device, seed)
 
 
 def _dropout_setup(device, seed=0):
